@@ -1,0 +1,38 @@
+"""Wrong submissions for 01-keras-overview, each with the checks it must lose.
+
+Used by the project's tests and by ``tfgrader validate``: the reference must
+score full points, and each sample here exactly its ``loses`` set less.
+"""
+
+from tfgrader.samples import Sample
+
+SOFTMAX_OUT = 'keras.layers.Dense(10, activation="softmax"),\n    ])'
+
+SAMPLES = [
+    Sample("wrong_units", "12 output units instead of 10",
+           (("build_model", SOFTMAX_OUT, SOFTMAX_OUT.replace("Dense(10", "Dense(12")),),
+           frozenset({"architecture"})),
+    Sample("relu_output", "relu instead of softmax on the output layer",
+           (("build_model", SOFTMAX_OUT, SOFTMAX_OUT.replace("softmax", "relu")),),
+           # relu outputs are not probabilities: the network cannot learn, so
+           # the grader's retraining and the trained model fail too.
+           frozenset({"architecture", "training", "trained_model"})),
+    Sample("no_dropout", "the Dropout layer left out",
+           (("build_model", '        keras.layers.Dropout(0.2),\n', ""),),
+           frozenset({"architecture"})),
+    Sample("unscaled", "pixels left as integers from 0 to 255",
+           (("load_data", "x_train, x_test = x_train / 255.0, x_test / 255.0\n", ""),),
+           # the model learnt unscaled pixels, so it fails on the scaled test set
+           frozenset({"scaling", "trained_model"})),
+    Sample("not_compiled", "build_model() never calls compile()",
+           (("build_model", "    model.compile(", "    # model.compile("),),
+           # nothing can be trained, in the notebook or by the grader
+           frozenset({"compiled", "training", "trained_model"})),
+]
+
+# A hostile submission: a loop that swallows the interrupt nbgrader sends at
+# the cell timeout. It must cost that submission its points, not the batch.
+ENDLESS = Sample("endless_loop", "an infinite loop that ignores interrupts",
+                 (("train", "model = build_model()\n",
+                   "model = build_model()\nwhile True:\n    try:\n        pass\n    except BaseException:\n        pass\n"),),
+                 frozenset({"scaling", "architecture", "compiled", "functional_api", "training", "trained_model"}))

@@ -1,0 +1,111 @@
+"""Hidden graders for 01-keras-overview (MNIST quickstart).
+
+Run by :mod:`tfgrader.grade` in a clean process against the files the
+notebook exported; see EXPORTS. One test per rubric item, points beside it.
+
+How the thresholds were chosen (``tfgrader validate``/``benchmarks`` re-measure):
+- training: the grader retrains ``build_model()``'s architecture from seeded
+  weights on the first TRAIN_N training images for EPOCHS epochs and measures
+  accuracy on the first EVAL_N test images. MEASURED below.
+- trained_model: in autograde mode the notebook trains 1 epoch on 10,000
+  images; the grader measures the saved ``model`` on the whole test set.
+"""
+
+import numpy as np
+import pytest
+
+from tfgrader import data
+from tfgrader.checks.architecture import (
+    PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers)
+from tfgrader.checks.training import accuracy, retrain
+from tfgrader.plugin import check
+
+EXPORTS = {
+    "x_train": "array_head",
+    "x_test": "array_head",
+    "build_model": "builder",
+    "build_functional_model": "builder",
+    "model": "model",
+    "test_accuracy": "value",
+}
+
+LAYERS = [
+    Layer("Flatten"),
+    Layer("Dense", units=(128, 1024), activation="relu"),
+    Layer("Dropout", rate=0.2),
+    Layer("Dense", units=10, activation=PROBS_OR_LOGITS),
+]
+TRAIN_N, EVAL_N, EPOCHS, BATCH = 6000, 2000, 2, 64
+MIN_RETRAINED_ACCURACY = 0.85
+MIN_TRAINED_ACCURACY = 0.85
+ACCURACY_TOLERANCE = 0.01
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    (x_train, y_train), (x_test, y_test) = data.mnist()
+    return x_train / 255.0, y_train, x_test / 255.0, y_test
+
+
+@check(points=2)
+def test_scaling(submission, mnist):
+    for name, expected in (("x_train", mnist[0]), ("x_test", mnist[2])):
+        stats, head = submission.array_head(name)
+        assert stats["dtype"].startswith("float"), f"`{name}` holds {stats['dtype']} values; scale it to floats."
+        assert tuple(stats["shape"]) == expected.shape, (
+            f"`{name}` has shape {tuple(stats['shape'])}; keep the original shape {expected.shape}.")
+        assert stats["min"] >= 0 and stats["max"] <= 1, (
+            f"`{name}` ranges from {stats['min']:g} to {stats['max']:g}; divide the pixels by 255 so they lie in [0, 1].")
+        assert np.allclose(head, expected[: len(head)], atol=1e-6), (
+            f"`{name}` does not match the MNIST images divided by 255; keep the images in their original order.")
+
+
+@check(points=3)
+def test_architecture(submission):
+    model = submission.model("build_model")
+    expect_input_shape(model, (28, 28))
+    expect_layers(model, LAYERS)
+
+
+@check(points=1)
+def test_compiled(submission):
+    expect_compiled(submission.model("build_model"), loss="sparse_categorical_crossentropy",
+                    optimizer="adam", metric="accuracy")
+
+
+@check(points=2)
+def test_functional_api(submission):
+    model = submission.model("build_functional_model")
+    assert type(model).__name__ in ("Functional", "Model"), (
+        f"build_functional_model() returns a {type(model).__name__} model; build it as keras.Model(inputs, outputs).")
+    expect_input_shape(model, (28, 28))
+    expect_layers(model, LAYERS)
+    expect_compiled(model, loss="sparse_categorical_crossentropy", optimizer="adam", metric="accuracy")
+
+
+@pytest.fixture(scope="module")
+def retrained(submission, mnist):
+    x_train, y_train, x_test, y_test = mnist
+    model, _ = retrain(submission.model("build_model"), x_train[:TRAIN_N], y_train[:TRAIN_N],
+                       epochs=EPOCHS, batch_size=BATCH)
+    return accuracy(model, x_test[:EVAL_N], y_test[:EVAL_N])
+
+
+@check(points=3)
+def test_training(retrained):
+    assert retrained >= MIN_RETRAINED_ACCURACY, (
+        f"Retrained from scratch for {EPOCHS} epochs on {TRAIN_N} images, your architecture reaches "
+        f"{retrained:.1%} test accuracy; a correct one reaches at least {MIN_RETRAINED_ACCURACY:.0%}.")
+
+
+@check(points=2)
+def test_trained_model(submission, mnist):
+    measured = accuracy(submission.model("model"), mnist[2], mnist[3])
+    assert measured >= MIN_TRAINED_ACCURACY, (
+        f"Your trained `model` scores {measured:.1%} on the scaled test images; a trained model scores at least "
+        f"{MIN_TRAINED_ACCURACY:.0%}. Train it on the scaled images.")
+    reported = submission.value("test_accuracy")
+    assert isinstance(reported, (int, float)), "`test_accuracy` should be a number between 0 and 1."
+    assert abs(reported - measured) <= ACCURACY_TOLERANCE, (
+        f"`test_accuracy` is {reported:.4f}, but your model really scores {measured:.4f} on the test set; "
+        "take it from model.evaluate(x_test, y_test).")

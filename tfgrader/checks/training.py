@@ -1,0 +1,69 @@
+"""Seeded, brief retraining of a submitted architecture, and measurements."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tfgrader.checks.architecture import output_activation
+from tfgrader.submission import StudentError
+
+
+def deterministic(seed: int = 0) -> None:
+    """Seed Python, NumPy and TensorFlow, and make TF ops deterministic."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def fresh_copy(model: Any, seed: int = 0) -> Any:
+    """The same architecture and compile settings with new, seeded weights.
+
+    The submitted weights come from an unseeded kernel, so they are never
+    reused: that keeps a submission's score identical from run to run.
+    """
+    import keras
+
+    if not getattr(model, "compiled", False) or not model.get_compile_config():
+        raise StudentError("Your function returns a model that was never compiled, so it cannot be trained.")
+    deterministic(seed)
+    copy = keras.models.clone_model(model)
+    copy.compile_from_config(model.get_compile_config())
+    return copy
+
+
+def retrain(model: Any, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
+            seed: int = 0, **fit_kwargs: Any) -> tuple[Any, dict[str, list[float]]]:
+    """Train a fresh copy of ``model`` and return it with its history.
+
+    Raises:
+        StudentError: if training fails or the loss stops being a number.
+    """
+    copy = fresh_copy(model, seed)
+    try:
+        history = copy.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, **fit_kwargs)
+    except Exception as exc:  # noqa: BLE001
+        raise StudentError(f"Training your model failed: {type(exc).__name__}: {str(exc)[:200]}") from None
+    losses = history.history.get("loss", [])
+    if not losses or not all(math.isfinite(v) for v in losses):
+        raise StudentError(
+            "Training your model gave a loss that is not a number (NaN or infinity). "
+            "Check the output activation and the loss function."
+        )
+    return copy, history.history
+
+
+def accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
+    """Classification accuracy, for softmax, logits or single-unit outputs."""
+    scores = np.asarray(model.predict(x, batch_size=1024, verbose=0))
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        predicted = scores.argmax(axis=1)
+    else:
+        # one unit: a sigmoid output is a probability, anything else a logit
+        threshold = 0.5 if output_activation(model) == "sigmoid" else 0.0
+        predicted = (scores.reshape(-1) > threshold).astype(int)
+    return float((predicted == np.asarray(y).reshape(-1)).mean())

@@ -1,0 +1,64 @@
+"""Where things live in a course directory, and what a grader module declares.
+
+A grader module is read here as text (with :mod:`ast`), never imported, so the
+student's kernel learns which objects to export without running grader code.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+ASSIGNMENTS = (
+    "01-keras-overview",
+    "02-basic_classification",
+    "03-basic_text_classification",
+    "04-basic_regression",
+    "05-overfit_and_underfit",
+    "06-save_and_restore_models",
+)
+
+
+def find_course_dir(start: Path | None = None) -> Path:
+    """Find the course directory: ``TFGRADER_COURSE_DIR``, else the nearest
+    folder at or above ``start`` (default: the working directory) holding
+    ``nbgrader_config.py`` and ``graders/``."""
+    if os.environ.get("TFGRADER_COURSE_DIR"):
+        return Path(os.environ["TFGRADER_COURSE_DIR"]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "graders").is_dir():
+            return folder
+    raise FileNotFoundError(
+        f"No course directory (with nbgrader_config.py and graders/) at or above {here}; "
+        "set TFGRADER_COURSE_DIR to the course's root."
+    )
+
+
+def grader_module(course: Path, assignment: str) -> Path:
+    """The hidden grader module of ``assignment``: ``graders/test_<id>.py``."""
+    return course / "graders" / f"test_{assignment.replace('-', '_')}.py"
+
+
+def requested(module: Path) -> dict[str, str]:
+    """The ``EXPORTS`` mapping (object name -> export kind) of a grader module."""
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "EXPORTS" for t in node.targets
+        ):
+            return dict(ast.literal_eval(node.value))
+    return {}
+
+
+def declared_checks(module: Path) -> dict[str, int]:
+    """Check name -> points, from the ``@check(points=N)`` decorators, in order."""
+    checks = {}
+    for node in ast.parse(module.read_text()).body:
+        if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+            continue
+        for deco in node.decorator_list:
+            if isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "check":
+                points = {k.arg: ast.literal_eval(k.value) for k in deco.keywords}["points"]
+                checks[node.name.removeprefix("test_")] = points
+    return checks

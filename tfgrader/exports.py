@@ -1,0 +1,163 @@
+"""Turn the student's objects into plain files the grading process can trust.
+
+Only plain data crosses: a Keras model as a ``.keras`` file (loaded later with
+``safe_mode=True``), arrays as ``.npy`` without pickles, everything else as
+JSON. A failed export is recorded with a message for the student, so each
+check that needs the object can fail on its own while the others still run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+MANIFEST = "manifest.json"
+HEAD_ROWS = 1000
+
+
+class ExportError(Exception):
+    """An object could not be exported; the message is for the student."""
+
+
+def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> dict:
+    """Export each requested name from ``namespace`` into ``export_dir``.
+
+    Returns:
+        The manifest (name -> ``{"kind", "file"}`` or ``{"kind", "error"}``),
+        also written to ``export_dir/manifest.json``.
+    """
+    manifest = {}
+    for name, kind in requested.items():
+        entry = {"kind": kind}
+        try:
+            if name not in namespace:
+                raise ExportError(f"`{name}` is not defined: write it in its cell and run that cell.")
+            entry["file"] = _EXPORTERS[kind](namespace[name], name, export_dir)
+        except ExportError as exc:
+            entry["error"] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - any student failure becomes feedback
+            entry["error"] = f"Exporting `{name}` failed: {_one_line(exc)}"
+        manifest[name] = entry
+    (export_dir / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+def _model(obj: Any, name: str, export_dir: Path) -> str:
+    import keras
+
+    if not isinstance(obj, keras.Model):
+        raise ExportError(f"`{name}` should be a Keras model, but it is a {type(obj).__name__}.")
+    path = export_dir / f"{name}.keras"
+    try:
+        obj.save(path)
+    except Exception as exc:  # noqa: BLE001
+        raise ExportError(f"Your model `{name}` could not be saved as a .keras file: {_one_line(exc)}") from exc
+    return path.name
+
+
+def _builder(obj: Any, name: str, export_dir: Path) -> str:
+    if not callable(obj):
+        raise ExportError(f"`{name}` should be a function that returns a model, but it is a {type(obj).__name__}.")
+    try:
+        model = obj()
+    except Exception as exc:  # noqa: BLE001
+        raise ExportError(f"Calling `{name}()` raised {_one_line(exc)}") from exc
+    return _model_as(model, name, export_dir)
+
+
+def _model_as(model: Any, name: str, export_dir: Path) -> str:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ExportError(f"`{name}()` should return a Keras model, but it returned a {type(model).__name__}.")
+    return _model(model, name, export_dir)
+
+
+def _history(obj: Any, name: str, export_dir: Path) -> str:
+    record = getattr(obj, "history", obj)
+    if not isinstance(record, dict):
+        raise ExportError(f"`{name}` should be the History that fit() returned, but it is a {type(obj).__name__}.")
+    data = {"history": {k: [_number(v) for v in vals] for k, vals in record.items()},
+            "params": _plain(getattr(obj, "params", {}) or {})}
+    return _write_json(data, name, export_dir)
+
+
+def _value(obj: Any, name: str, export_dir: Path) -> str:
+    return _write_json(_plain(obj), name, export_dir)
+
+
+def _array(obj: Any, name: str, export_dir: Path) -> str:
+    array = _as_array(obj, name)
+    path = export_dir / f"{name}.npy"
+    np.save(path, array, allow_pickle=False)
+    return path.name
+
+
+def _array_head(obj: Any, name: str, export_dir: Path) -> str:
+    """Large arrays: the first rows plus whole-array statistics."""
+    array = _as_array(obj, name)
+    np.save(export_dir / f"{name}.head.npy", array[:HEAD_ROWS], allow_pickle=False)
+    stats = {"shape": list(array.shape), "dtype": str(array.dtype), "head_file": f"{name}.head.npy"}
+    if array.size and array.dtype.kind in "biuf":
+        stats.update(min=float(array.min()), max=float(array.max()), mean=float(array.mean()),
+                     finite=bool(np.isfinite(array).all()))
+    return _write_json(stats, name, export_dir)
+
+
+def _as_array(obj: Any, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(obj)
+    except Exception as exc:  # noqa: BLE001
+        raise ExportError(f"`{name}` could not be turned into a NumPy array: {_one_line(exc)}") from exc
+    if array.dtype == object:
+        raise ExportError(f"`{name}` should be a numeric array, but its elements are Python objects.")
+    return array
+
+
+def _write_json(data: Any, name: str, export_dir: Path) -> str:
+    path = export_dir / f"{name}.json"
+    path.write_text(json.dumps(data))
+    return path.name
+
+
+def _number(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _plain(obj: Any) -> Any:
+    """Convert NumPy scalars and containers into JSON-able Python values."""
+    if isinstance(obj, (str, bool)) or obj is None:
+        return obj
+    if isinstance(obj, (int, float, np.integer, np.floating)):
+        value = obj.item() if hasattr(obj, "item") else obj
+        return value if not isinstance(value, float) or math.isfinite(value) else str(value)
+    if isinstance(obj, np.ndarray) and obj.size <= 10_000:
+        return _plain(obj.tolist())
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if hasattr(obj, "numpy"):  # a scalar tensor
+        return _plain(obj.numpy())
+    raise ExportError(f"This value is a {type(obj).__name__}; a number, string, list or dict is expected.")
+
+
+def _one_line(exc: BaseException) -> str:
+    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return line if len(line) <= 300 else line[:297] + "..."
+
+
+_EXPORTERS: dict[str, Callable[[Any, str, Path], str]] = {
+    "model": _model,
+    "builder": _builder,
+    "history": _history,
+    "value": _value,
+    "array": _array,
+    "array_head": _array_head,
+}

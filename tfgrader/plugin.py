@@ -1,0 +1,86 @@
+"""pytest plugin that turns grader tests into per-check results.
+
+Grader modules declare each rubric item as one test::
+
+    @check(points=3)
+    def test_architecture(submission): ...
+
+and the plugin writes ``{"checks": {name: {passed, points, message}}}`` to the
+file named by ``--tfgrader-out``. Messages come from assertion messages and
+:class:`~tfgrader.submission.StudentError`; grader source code and
+tracebacks never reach the student.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+
+import pytest
+
+from tfgrader.submission import StudentError, Submission
+
+_results: dict[str, dict] = {}
+
+
+def check(points: int):
+    """Declare a grader test as a check worth ``points``."""
+    return pytest.mark.tfgrader_check(points=points)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tfgrader")
+    group.addoption("--tfgrader-exports", help="folder of the submission's exported objects")
+    group.addoption("--tfgrader-out", help="where to write the results as JSON")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "tfgrader_check(points): a graded check")
+
+
+@pytest.fixture(scope="session")
+def submission(request: pytest.FixtureRequest) -> Submission:
+    """The submission being graded."""
+    return Submission(Path(request.config.getoption("--tfgrader-exports")))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _deterministic() -> None:
+    from tfgrader.checks.training import deterministic
+
+    deterministic()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    marker = item.get_closest_marker("tfgrader_check")
+    if marker is None:
+        return report
+    name = item.name.removeprefix("test_")
+    result = _results.setdefault(name, {"passed": True, "points": marker.kwargs["points"], "message": ""})
+    if report.failed and result["passed"]:
+        result.update(passed=False, message=student_message(call.excinfo.value))
+    elif report.skipped and result["passed"]:
+        result.update(passed=False, message="This check could not run.")
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    out = session.config.getoption("--tfgrader-out")
+    if out:
+        Path(out).write_text(json.dumps({"checks": _results}, indent=1))
+
+
+def student_message(exc: BaseException) -> str:
+    """The part of a failure a student should read."""
+    if isinstance(exc, (AssertionError, StudentError)):
+        # pytest appends its own explanation ("assert ...") to assertion
+        # messages; it quotes grader code, so it is cut off.
+        message = str(exc).split("\nassert ")[0].strip()
+        if message and not message.startswith("assert "):
+            return message
+        return "This check did not pass."
+    detail = traceback.format_exception_only(type(exc), exc)[-1].strip()[:200]
+    return f"The grader hit an error while checking this ({detail}). Check the cell that defines what this check uses."

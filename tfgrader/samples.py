@@ -1,0 +1,88 @@
+"""Sample submissions: the reference solution, the untouched release copy,
+and wrong variants ("mutants") that each must lose known checks.
+
+Each assignment's mutants live beside its graders, in
+``graders/samples_<id>.py``, as a list of :class:`Sample`. A sample edits the
+reference solution cell by cell (found by nbgrader ``grade_id``, never by
+position), so each mutant reads as a small diff.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A submission made from the reference by replacing text in solution cells.
+
+    Attributes:
+        name: student id used for it, e.g. ``"wrong_units"``.
+        about: what is wrong, in a few words.
+        edits: ``(grade_id, old, new)`` text replacements; ``old`` must occur.
+        loses: the checks it must fail; every other check must pass.
+    """
+
+    name: str
+    about: str
+    edits: tuple[tuple[str, str, str], ...] = ()
+    loses: frozenset[str] = field(default_factory=frozenset)
+
+
+def reference(course: Path, assignment: str) -> nbformat.NotebookNode:
+    """The release notebook with every solution cell filled from ``source/``."""
+    solutions = {
+        cell.metadata["nbgrader"]["grade_id"]: _MARKERS.sub("", cell.source)
+        for cell in _read(course / "source" / assignment / f"{assignment}.ipynb").cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    nb = release(course, assignment)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions:
+            cell.source = solutions[grade_id]
+    return nb
+
+
+def release(course: Path, assignment: str) -> nbformat.NotebookNode:
+    return _read(course / "release" / assignment / f"{assignment}.ipynb")
+
+
+def apply(nb: nbformat.NotebookNode, sample: Sample) -> nbformat.NotebookNode:
+    """A copy of ``nb`` with ``sample``'s edits made."""
+    nb = nbformat.from_dict(nb)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    for grade_id, old, new in sample.edits:
+        cell = cells[grade_id]
+        if old not in cell.source:
+            raise ValueError(f"sample {sample.name}: {old!r} is not in cell {grade_id!r}")
+        cell.source = cell.source.replace(old, new)
+    return nb
+
+
+def samples(course: Path, assignment: str) -> list[Sample]:
+    """The wrong submissions declared in ``graders/samples_<id>.py``."""
+    path = course / "graders" / f"samples_{assignment.replace('-', '_')}.py"
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.SAMPLES)
+
+
+def submit(course: Path, assignment: str, student: str, nb: nbformat.NotebookNode) -> Path:
+    """Place ``nb`` where nbgrader looks for ``student``'s submission."""
+    path = course / "submitted" / student / assignment / f"{assignment}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)

@@ -1,0 +1,81 @@
+"""What the grading process knows of a submission: the files it exported.
+
+Every accessor either returns trustworthy plain data or raises
+:class:`StudentError` with a message the student can act on.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfgrader.exports import MANIFEST
+
+
+class StudentError(Exception):
+    """Something in the submission prevents a check; the message is for the student."""
+
+
+class Submission:
+    """The exported objects of one graded notebook, read from ``export_dir``."""
+
+    def __init__(self, export_dir: Path) -> None:
+        self.dir = Path(export_dir)
+        self._models: dict[str, Any] = {}
+
+    @cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.dir / MANIFEST).read_text())
+
+    def _file(self, name: str) -> Path:
+        entry = self.manifest.get(name)
+        if entry is None:
+            raise StudentError(f"`{name}` was not handed to the grader.")
+        if "error" in entry:
+            raise StudentError(entry["error"])
+        return self.dir / entry["file"]
+
+    def model(self, name: str) -> Any:
+        """The saved Keras model ``name`` (or built by the function ``name``)."""
+        if name not in self._models:
+            self._models[name] = load_model(self._file(name), name)
+        return self._models[name]
+
+    def value(self, name: str) -> Any:
+        return json.loads(self._file(name).read_text())
+
+    def array(self, name: str) -> np.ndarray:
+        return np.load(self._file(name), allow_pickle=False)
+
+    def array_head(self, name: str) -> tuple[dict, np.ndarray]:
+        """Whole-array statistics and the first rows of a large array."""
+        stats = self.value(name)
+        return stats, np.load(self.dir / stats["head_file"], allow_pickle=False)
+
+    def history(self, name: str) -> dict[str, list]:
+        return self.value(name)["history"]
+
+
+def load_model(path: Path, name: str) -> Any:
+    """Load a ``.keras`` file with ``safe_mode=True``, reporting the root cause."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - every load failure is the student's to fix
+        raise StudentError(
+            f"The grader could not load your saved model `{name}`: {root_cause(exc)} "
+            "Use only built-in Keras layers (no Lambda layers or custom classes)."
+        ) from None
+
+
+def root_cause(exc: BaseException) -> str:
+    """The innermost cause of ``exc`` as one short line."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    line = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return line if len(line) <= 240 else line[:237] + "..."
