@@ -8,6 +8,7 @@ from nbgrader.preprocessors import (
     LimitOutput, SaveAutoGrades)
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 
+from tfgrader.course import COURSE_ID
 from tfgrader.nbgrader_ext import BoundedExecute
 
 # Kernels inherit this: TensorFlow's start-up chatter stays out of notebooks.
@@ -15,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
-c.CourseDirectory.course_id = "tf-keras-week"
+c.CourseDirectory.course_id = COURSE_ID
 # Paths stay relative to this folder, so the course works from any checkout.
 c.CourseDirectory.root = "."
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".tfgrader", "training_*"]

@@ -22,8 +22,10 @@ SAMPLES = [
            frozenset({"architecture"})),
     Sample("unscaled", "pixels left as integers from 0 to 255",
            (("load_data", "x_train, x_test = x_train / 255.0, x_test / 255.0\n", ""),),
-           # the model learnt unscaled pixels, so it fails on the scaled test set
-           frozenset({"scaling", "trained_model"})),
+           # Measured: the model trained on raw pixels still ranks the classes
+           # right on scaled ones (relu layers scale along with their input),
+           # so only the scaling check is lost.
+           frozenset({"scaling"})),
     Sample("not_compiled", "build_model() never calls compile()",
            (("build_model", "    model.compile(", "    # model.compile("),),
            # nothing can be trained, in the notebook or by the grader

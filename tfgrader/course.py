@@ -10,6 +10,7 @@ import ast
 import os
 from pathlib import Path
 
+COURSE_ID = "tf-keras-week"
 ASSIGNMENTS = (
     "01-keras-overview",
     "02-basic_classification",

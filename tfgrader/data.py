@@ -155,14 +155,14 @@ def _problem(path: Path, spec: _FileSpec) -> str | None:
             f"{_short(spec.gunzipped_sha256)}, got {content[:12]}")
 
 
-def _keras_home() -> Path:
+def keras_home() -> Path:
     # Read at call time, unlike Keras (which reads KERAS_HOME once at import),
     # so that changing it within a running process takes effect.
     return Path(os.environ.get("KERAS_HOME") or "~/.keras").expanduser()
 
 
 def _local_dirs(data_dir: PathLike | None) -> list[tuple[Path, str]]:
-    dirs = [(_keras_home() / "datasets", "Keras cache")]
+    dirs = [(keras_home() / "datasets", "Keras cache")]
     if data_dir is not None:
         dirs.insert(0, (Path(data_dir).expanduser(), "data_dir argument"))
     elif os.environ.get(ENV_DATA_DIR):
@@ -176,7 +176,7 @@ def _download(spec: _FileSpec) -> tuple[Path | None, str]:
         return None, f"download from {spec.origin}: disabled by {ENV_NO_DOWNLOAD}"
     import keras  # Imported late: it takes seconds and is rarely needed here.
 
-    home = _keras_home()
+    home = keras_home()
     # Any cached copy was rejected before we got here; without a digest Keras
     # would hand that same copy back, so make it fetch a fresh one.
     stale = (home / "datasets" / spec.relpath).exists()
@@ -212,6 +212,12 @@ def _resolve(relpath: str, data_dir: PathLike | None = None) -> Path:
     if skipped:
         warnings.warn(f"using {found}; skipped " + "; ".join(skipped), stacklevel=3)
     return found
+
+
+def describe_sources(data_dir: PathLike | None = None) -> str:
+    """The folders tried, in order, then Keras's download, as one line."""
+    folders = [f"{directory} ({label})" for directory, label in _local_dirs(data_dir)]
+    return ", then ".join(folders + ["Keras's download"])
 
 
 def verify(data_dir: PathLike) -> list[tuple[str, str]]:

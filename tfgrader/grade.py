@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from pathlib import Path
 
 from tfgrader.course import declared_checks
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="results file (JSON)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    started = time.monotonic()
     import pytest
 
     pytest.main([
@@ -29,11 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         "-c", os.devnull, "--rootdir", str(args.module.parent),
         f"--tfgrader-exports={args.export_dir}", f"--tfgrader-out={args.out}",
     ])
-    complete_results(args.module, args.out)
+    complete_results(args.module, args.out, time.monotonic() - started)
     return 0
 
 
-def complete_results(module: Path, out: Path) -> None:
+def complete_results(module: Path, out: Path, duration_s: float) -> None:
     """Make sure every declared check has a result, even if pytest broke early."""
     results = json.loads(out.read_text()) if out.exists() else {"checks": {}}
     for name, points in declared_checks(module).items():
@@ -41,6 +43,7 @@ def complete_results(module: Path, out: Path) -> None:
             "passed": False, "points": points,
             "message": "This check did not run because the grader failed to start; please tell your instructor.",
         })
+    results["duration_s"] = round(duration_s, 2)
     out.write_text(json.dumps(results, indent=1))
 
 

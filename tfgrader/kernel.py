@@ -72,7 +72,13 @@ def grade_namespace(assignment: str, namespace: dict, workdir: Path | None = Non
     shutil.rmtree(export_dir, ignore_errors=True)
     export_dir.mkdir(parents=True)
     exports.export_all(requested(module), namespace, export_dir)
-    return _run_grader(module, export_dir)
+    try:
+        return _run_grader(module, export_dir)
+    finally:
+        # Keep the record of what was graded, drop the bulky copies.
+        for path in export_dir.iterdir():
+            if path.name not in (exports.MANIFEST, "results.json"):
+                path.unlink()
 
 
 def _run_grader(module: Path, export_dir: Path) -> dict:

@@ -1,0 +1,97 @@
+"""The ``tfgrader`` command: what nbgrader lacks for this course.
+
+Plain nbgrader still works in the course directory (generate_assignment,
+autograde, generate_feedback, export); these commands add data checks, the
+demo, grader validation and batch autograding with a readable gradebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+EXAMPLES = """examples:
+  tfgrader demo                          generate, grade sample submissions, print the gradebook
+  tfgrader data                          check the dataset files the course will use
+  tfgrader validate 01-keras-overview    prove the graders on reference, release copy and wrong samples
+  tfgrader autograde 01-keras-overview   autograde every submission, one student at a time
+  tfgrader report 01-keras-overview      print points and failed checks per student
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tfgrader", description=__doc__, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", type=Path, help="course directory (default: found from the working directory)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="generate, grade sample submissions and print the gradebook")
+    data_cmd = commands.add_parser("data", help="check dataset files and where they are looked for")
+    data_cmd.add_argument("--dir", help="folder to check (default: TFGRADER_DATA_DIR, else Keras's cache)")
+    for name, text in (("validate", "prove an assignment's graders"), ("autograde", "autograde all submissions"),
+                       ("report", "print the gradebook of an assignment")):
+        commands.add_parser(name, help=text).add_argument("assignment")
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+def _course(args: argparse.Namespace) -> Path:
+    from tfgrader.course import find_course_dir
+
+    return args.course.resolve() if args.course else find_course_dir()
+
+
+def demo(args: argparse.Namespace) -> int:
+    from tfgrader import demo as demo_module
+
+    return demo_module.run(_course(args))
+
+
+def data(args: argparse.Namespace) -> int:
+    import os
+
+    from tfgrader import data as data_module
+
+    folder = args.dir or os.environ.get(data_module.ENV_DATA_DIR) or str(data_module.keras_home() / "datasets")
+    print(f"looking in: {data_module.describe_sources(args.dir)}\nchecking {folder}:")
+    results = data_module.verify(folder)
+    for relpath, status in results:
+        print(f"  {relpath:<44} {status}")
+    if all(status == "ok" for _, status in results):
+        return 0
+    print(f"Files that are not ok are looked for next in Keras's cache, then downloaded. Offline, put verified "
+          f"copies in one folder and set {data_module.ENV_DATA_DIR} to it.")
+    return 1
+
+
+def validate(args: argparse.Namespace) -> int:
+    from tfgrader.validate import format_outcomes, validate as run_validation
+
+    with tempfile.TemporaryDirectory(prefix="tfgrader-validate-") as scratch:
+        outcomes = run_validation(_course(args), args.assignment, Path(scratch) / "course")
+    print(format_outcomes(outcomes))
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def autograde(args: argparse.Namespace) -> int:
+    from tfgrader import pipeline, report
+
+    course = _course(args)
+    runs = pipeline.autograde_all(course, args.assignment)
+    problems = {r.student: r.error for r in runs if not r.ok}
+    print(report.format_table(report.scores(course, args.assignment), problems))
+    return 0
+
+
+def report_cmd(args: argparse.Namespace) -> int:
+    from tfgrader import report
+
+    print(report.format_table(report.scores(_course(args), args.assignment)))
+    return 0
+
+
+COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd}
+
+if __name__ == "__main__":
+    sys.exit(main())

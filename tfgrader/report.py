@@ -1,0 +1,71 @@
+"""The gradebook as a person reads it: student x assignment x points, and
+each failed check with the message the student got."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from tfgrader.course import COURSE_ID
+
+
+@dataclass
+class Score:
+    """One student's result on one assignment."""
+
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    failed: dict[str, str] = field(default_factory=dict)  # check -> message
+
+
+def scores(course: Path, assignment: str) -> list[Score]:
+    """Scores from nbgrader's gradebook, with failed-check messages from the
+    autograded notebooks."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    results = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        for student in sorted(s.id for s in gb.students):
+            try:
+                submission = gb.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            score = Score(student, assignment, submission.score, submission.max_score)
+            for notebook in submission.notebooks:
+                messages = _messages(course / "autograded" / student / assignment / f"{notebook.name}.ipynb")
+                for grade in notebook.grades:
+                    if grade.max_score and (grade.score or 0) < grade.max_score:
+                        check = grade.name.removeprefix("check_")
+                        score.failed[check] = messages.get(grade.name, "no output recorded")
+            results.append(score)
+    return results
+
+
+def _messages(path: Path) -> dict[str, str]:
+    """grade_id -> the error shown in that cell of an autograded notebook."""
+    if not path.exists():
+        return {}
+    messages = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if grade_id and errors:
+            messages[grade_id] = f"{errors[-1].get('evalue', '')}".strip() or errors[-1].get("ename", "error")
+    return messages
+
+
+def format_table(rows: list[Score], problems: dict[str, str] | None = None) -> str:
+    """A plain-text gradebook; ``problems`` are students who could not be graded."""
+    width = max([len(r.student) for r in rows] + [len(s) for s in problems or {}] + [7])
+    lines = [f"{'student':<{width}}  {'assignment':<28} {'points':>11}"]
+    for row in rows:
+        lines.append(f"{row.student:<{width}}  {row.assignment:<28} {row.score:>5g} / {row.max_score:<3g}")
+        for check, message in row.failed.items():
+            lines.append(f"{'':<{width}}    - {check}: {message}")
+    for student, reason in (problems or {}).items():
+        lines.append(f"{student:<{width}}  not graded: {reason}")
+    return "\n".join(lines)
