@@ -109,7 +109,13 @@ def _show_briefly(error: type[Exception]) -> None:
     """Show ``error`` in IPython as one line: no traceback into the runtime."""
     shell = _shell()
     if shell is not None:
-        shell.set_custom_exc((error,), lambda _shell, etype, value, tb, tb_offset=None: [f"{etype.__name__}: {value}"])
+        shell.set_custom_exc((error,), _one_line_traceback)
+
+
+def _one_line_traceback(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    lines = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, lines)  # publishes the error output
+    return lines
 
 
 def _shell():

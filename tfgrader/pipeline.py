@@ -30,7 +30,10 @@ class Run:
 
 def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in ``course`` and return the completed process."""
-    env = dict(os.environ, PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2")
+    # nbgrader runs helpers (alembic) from PATH: put this Python's scripts first.
+    scripts = str(Path(sys.executable).parent)
+    env = dict(os.environ, PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2",
+               PATH=os.pathsep.join([scripts, os.environ.get("PATH", "")]))
     cmd = [sys.executable, "-m", "nbgrader", *args]
     return subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
 

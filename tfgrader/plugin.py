@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tfgrader.data import DatasetUnavailable
 from tfgrader.submission import StudentError, Submission
 
 _results: dict[str, dict] = {}
@@ -83,4 +84,6 @@ def student_message(exc: BaseException) -> str:
             return message
         return "This check did not pass."
     detail = traceback.format_exception_only(type(exc), exc)[-1].strip()[:200]
+    if isinstance(exc, DatasetUnavailable):
+        return f"The grader could not load its copy of the data; please tell your instructor ({detail})."
     return f"The grader hit an error while checking this ({detail}). Check the cell that defines what this check uses."

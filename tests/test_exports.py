@@ -1,0 +1,238 @@
+"""Tests for tfgrader.exports (student side) and tfgrader.submission (grader side).
+
+Everything is built from tiny synthetic objects in tmp_path: a few Dense
+layers, a one-epoch fit on 8 random samples, small arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from tfgrader.exports import HEAD_ROWS, MANIFEST, export_all  # noqa: E402
+from tfgrader.submission import StudentError, Submission, root_cause  # noqa: E402
+
+
+def tiny_model(*layers, compiled: bool = True):
+    model = keras.Sequential([keras.Input((2,)), *(layers or [keras.layers.Dense(3, activation="softmax")])])
+    if compiled:
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@pytest.fixture
+def export(tmp_path):
+    """Export ``{name: (kind, obj)}``; return (manifest entries, Submission)."""
+
+    def _export(**objects):
+        out = tmp_path / "exports"
+        out.mkdir(exist_ok=True)
+        requested = {name: kind for name, (kind, _) in objects.items() if kind}
+        namespace = {name: obj for name, (_, obj) in objects.items() if obj is not MISSING}
+        manifest = export_all(requested, namespace, out)
+        assert json.loads((out / MANIFEST).read_text()) == manifest
+        return manifest, Submission(out)
+
+    return _export
+
+
+MISSING = object()
+
+
+def test_model_round_trip(export):
+    """Does a compiled model come back from its .keras file with its weights and compile settings?"""
+    model = tiny_model()
+    manifest, sub = export(model=("model", model))
+    assert manifest["model"] == {"kind": "model", "file": "model.keras"}
+    loaded = sub.model("model")
+    x = np.random.default_rng(0).normal(size=(4, 2)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    assert loaded.compiled and loaded.get_compile_config()["loss"] == "sparse_categorical_crossentropy"
+    assert sub.model("model") is loaded  # loaded once per grading process
+
+
+def test_builder_is_called(export):
+    """Is a "builder" function called, and the model it returns exported?"""
+    calls = []
+
+    def build_model():
+        calls.append(1)
+        return tiny_model(keras.layers.Dense(7))
+
+    manifest, sub = export(build_model=("builder", build_model))
+    assert calls == [1]
+    assert sub.model("build_model").layers[-1].units == 7
+
+
+@pytest.mark.parametrize("obj, expected", [
+    (MISSING, "`thing` is not defined"),
+    ({"a": 1}, "`thing` should be a Keras model, but it is a dict"),
+])
+def test_model_errors(export, obj, expected):
+    """Does a missing name or a non-model give an error entry that the grader raises as StudentError?"""
+    manifest, sub = export(thing=("model", obj))
+    assert expected in manifest["thing"]["error"] and "file" not in manifest["thing"]
+    with pytest.raises(StudentError, match="^" + re.escape(expected)):
+        sub.model("thing")
+
+
+def test_builder_errors(export):
+    """Does a failing or wrong builder give a message naming the function and the problem?"""
+
+    def build_model():
+        raise ValueError("units must be positive")
+
+    manifest, _ = export(build_model=("builder", build_model), not_callable=("builder", 3),
+                         returns_none=("builder", lambda: None))
+    assert manifest["build_model"]["error"] == "Calling `build_model()` raised ValueError: units must be positive"
+    assert "`not_callable` should be a function" in manifest["not_callable"]["error"]
+    assert "`returns_none()` should return a Keras model, but it returned a NoneType" in manifest["returns_none"]["error"]
+
+
+def test_one_failure_does_not_stop_others(export):
+    """Is every other name still exported when one fails?"""
+    manifest, sub = export(missing=("value", MISSING), answer=("value", 42))
+    assert "error" in manifest["missing"] and sub.value("answer") == 42
+    with pytest.raises(StudentError, match="was not handed to the grader"):
+        sub.value("never_requested")
+
+
+def test_history_from_fit(export):
+    """Is a real History from fit() exported with its metrics and params?"""
+    rng = np.random.default_rng(0)
+    model = tiny_model()
+    history = model.fit(rng.normal(size=(8, 2)), rng.integers(0, 3, size=8), epochs=1, verbose=0)
+    manifest, sub = export(history=("history", history))
+    record = sub.history("history")
+    assert set(record) == {"loss", "accuracy"}
+    assert record["loss"] == pytest.approx(history.history["loss"])
+    assert sub.value("history")["params"]["epochs"] == 1
+
+
+def test_history_dict_with_nan(export):
+    """Does a plain dict work as a history, with NaN and infinity written as null?"""
+    raw = {"loss": [1.5, float("nan"), np.float32("inf")], "val_loss": [np.float64(0.25)]}
+    _, sub = export(history=("history", raw), wrong=("history", [1, 2]))
+    assert sub.history("history") == {"loss": [1.5, None, None], "val_loss": [0.25]}
+    with pytest.raises(StudentError, match="should be the History that fit\\(\\) returned"):
+        sub.history("wrong")
+
+
+@pytest.mark.parametrize("obj, expected", [
+    (np.float32(0.5), 0.5),
+    (np.int64(7), 7),
+    ([1, np.int64(2), (np.float32(0.25), "a")], [1, 2, [0.25, "a"]]),
+    ({"acc": np.float64(0.9), 3: None}, {"acc": 0.9, "3": None}),
+    (np.arange(3), [0, 1, 2]),
+])
+def test_value_plain(export, obj, expected):
+    """Are NumPy scalars and containers turned into plain JSON values of the right type?"""
+    _, sub = export(v=("value", obj))
+    value = sub.value("v")
+    assert value == expected and type(value) is type(expected)
+
+
+def test_value_refuses_objects(export):
+    """Is a value that is not plain data refused with a message?"""
+    manifest, _ = export(v=("value", object()))
+    assert "a number, string, list or dict is expected" in manifest["v"]["error"]
+
+
+def test_array_round_trip(export, tmp_path):
+    """Does an array come back equal, with its dtype, from a pickle-free .npy file?"""
+    array = np.arange(12, dtype="float32").reshape(3, 4) / 7
+    _, sub = export(a=("array", array), lst=("array", [[1, 2], [3, 4]]))
+    back = sub.array("a")
+    assert back.dtype == np.float32 and np.array_equal(back, array)
+    assert np.array_equal(sub.array("lst"), [[1, 2], [3, 4]])
+    np.load(tmp_path / "exports" / "a.npy", allow_pickle=False)  # no pickle inside
+
+
+@pytest.mark.parametrize("obj, expected", [
+    (np.array([1, "a", None], dtype=object), "its elements are Python objects"),
+    ([[1, 2], [3]], "could not be turned into a NumPy array"),
+])
+def test_array_refuses_objects(export, tmp_path, obj, expected):
+    """Are object and ragged arrays refused before anything is written?"""
+    manifest, sub = export(a=("array", obj))
+    assert expected in manifest["a"]["error"]
+    assert not (tmp_path / "exports" / "a.npy").exists()
+    with pytest.raises(StudentError, match=expected):
+        sub.array("a")
+
+
+def test_array_head(export):
+    """Does array_head keep whole-array statistics and only the first rows?"""
+    array = np.linspace(-2, 3, (HEAD_ROWS + 200) * 2, dtype="float32").reshape(-1, 2)
+    _, sub = export(x=("array_head", array))
+    stats, head = sub.array_head("x")
+    assert stats["shape"] == [HEAD_ROWS + 200, 2] and stats["dtype"] == "float32"
+    assert stats["min"] == pytest.approx(-2) and stats["max"] == pytest.approx(3)
+    assert stats["mean"] == pytest.approx(float(array.mean())) and stats["finite"] is True
+    assert head.shape == (HEAD_ROWS, 2) and np.array_equal(head, array[:HEAD_ROWS])
+
+
+def test_array_head_not_finite(export):
+    """Does array_head report a NaN in the array as not finite?"""
+    _, sub = export(x=("array_head", np.array([[1.0, np.nan]])))
+    stats, _ = sub.array_head("x")
+    assert stats["finite"] is False and stats["shape"] == [1, 2]
+
+
+def test_lambda_layer_refused(export):
+    """Is a Lambda layer refused with a message, not a traceback?"""
+    model = tiny_model(keras.layers.Lambda(lambda t: t * 2), keras.layers.Dense(1))
+    manifest, sub = export(model=("model", model))
+    assert manifest["model"]["file"] == "model.keras"  # saving works; loading safely does not
+    with pytest.raises(StudentError) as info:
+        sub.model("model")
+    message = str(info.value)
+    assert "built-in Keras layers" in message and "`model`" in message and "Lambda" in message
+    assert "Traceback" not in message and "\n" not in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+@pytest.fixture
+def saved_model(export, tmp_path):
+    export(model=("model", tiny_model()))
+    return tmp_path / "exports" / "model.keras"
+
+
+@pytest.mark.parametrize("damage", ["truncate", "random"])
+def test_corrupted_file(saved_model, tmp_path, damage):
+    """Does a damaged .keras file give a one-line StudentError?"""
+    data = saved_model.read_bytes()
+    if damage == "truncate":
+        saved_model.write_bytes(data[: len(data) // 2])
+    else:
+        saved_model.write_bytes(np.random.default_rng(0).bytes(len(data)))
+    with pytest.raises(StudentError) as info:
+        Submission(tmp_path / "exports").model("model")
+    message = str(info.value)
+    assert message.startswith("The grader could not load your saved model `model`: ")
+    assert "Traceback" not in message and "\n" not in message
+
+
+def _chain():
+    try:
+        try:
+            raise KeyError("innermost")
+        except KeyError as inner:
+            raise ValueError("middle") from inner
+    except ValueError:
+        raise RuntimeError("outer\n  spread over\tlines")  # implicit __context__
+
+
+def test_root_cause():
+    """Does root_cause follow __cause__ and __context__ to the innermost error, on one short line?"""
+    with pytest.raises(RuntimeError) as info:
+        _chain()
+    assert root_cause(info.value) == "KeyError: 'innermost'"
+    assert root_cause(RuntimeError("outer\n  spread over\tlines")) == "RuntimeError: outer spread over lines"
+    long = root_cause(ValueError("x" * 1000))
+    assert len(long) == 240 and long.endswith("...")

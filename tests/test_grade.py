@@ -1,0 +1,246 @@
+"""Tests for the clean grading process (tfgrader.grade + tfgrader.plugin), the
+static reading of grader modules (tfgrader.course) and the kernel side
+(tfgrader.kernel.grade_namespace), on a toy grader module without notebooks.
+
+Two tests start a real grading process (TensorFlow included): one through
+``python -I -m tfgrader.grade``, one through the kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from tfgrader import kernel  # noqa: E402
+from tfgrader.course import declared_checks, requested  # noqa: E402
+from tfgrader.exports import export_all  # noqa: E402
+from tfgrader.plugin import student_message  # noqa: E402
+from tfgrader.submission import StudentError  # noqa: E402
+
+TOY_GRADER = textwrap.dedent('''
+    import pytest
+
+    from tfgrader.plugin import check
+    from tfgrader.submission import StudentError
+
+    EXPORTS = {"answer": "value", "model": "model"}
+
+
+    @pytest.fixture
+    def notes():
+        raise StudentError("Your `notes` could not be read: write them as a string.")
+
+
+    @check(points=1)
+    def test_passes(submission):
+        assert submission.value("answer") == 1, "`answer` should be 1."
+        assert submission.model("model").count_params() == 9, "The model should have 9 weights."
+
+
+    @check(points=2)
+    def test_fails_with_message(submission):
+        assert submission.value("answer") == 3, "Your `answer` is off: count the cells again."
+
+
+    @check(points=3)
+    def test_bare_assert(submission):
+        hidden_reference_value = submission.value("answer")
+        assert hidden_reference_value == 2
+
+
+    @check(points=4)
+    def test_student_error(notes):
+        pass
+
+
+    @check(points=5)
+    def test_grader_error(submission):
+        {}["secret_lookup_key"]
+
+
+    def test_not_a_check():
+        pass
+''')
+TOY_CHECKS = {"passes": 1, "fails_with_message": 2, "bare_assert": 3, "student_error": 4, "grader_error": 5}
+BROKEN_GRADER = textwrap.dedent('''
+    from tfgrader.plugin import check
+    import tfgrader_no_such_module
+
+    EXPORTS = {"answer": "value"}
+
+
+    @check(points=2)
+    def test_first(submission):
+        pass
+
+
+    @check(points=5)
+    def test_second(submission):
+        pass
+''')
+GENERIC = "This check did not pass."
+
+
+def toy_namespace() -> dict:
+    return {"answer": 1, "model": keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])}
+
+
+def run_grade(module: Path, export_dir: Path, out: Path) -> dict:
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    proc = subprocess.run([sys.executable, "-I", "-m", "tfgrader.grade", str(module), str(export_dir),
+                           "--out", str(out)], cwd=export_dir, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def toy_module(tmp_path_factory) -> Path:
+    module = tmp_path_factory.mktemp("graders") / "test_toy.py"
+    module.write_text(TOY_GRADER)
+    return module
+
+
+@pytest.fixture(scope="module")
+def toy_results(toy_module, tmp_path_factory) -> dict:
+    export_dir = tmp_path_factory.mktemp("exports")
+    manifest = export_all(requested(toy_module), toy_namespace(), export_dir)
+    assert all("file" in entry for entry in manifest.values()), manifest
+    return run_grade(toy_module, export_dir, export_dir / "results.json")
+
+
+def test_grade_passed_flags_and_points(toy_results):
+    """Does the grading process report every check, and only checks, with its points and outcome?"""
+    checks = toy_results["checks"]
+    assert {name: c["points"] for name, c in checks.items()} == TOY_CHECKS
+    assert {name: c["passed"] for name, c in checks.items()} == {
+        "passes": True, "fails_with_message": False, "bare_assert": False, "student_error": False,
+        "grader_error": False}
+    assert checks["passes"]["message"] == ""
+    assert toy_results["duration_s"] > 0
+
+
+def test_grade_student_messages(toy_results):
+    """Does the student read the assertion message or the StudentError, and nothing more?"""
+    checks = toy_results["checks"]
+    assert checks["fails_with_message"]["message"] == "Your `answer` is off: count the cells again."
+    assert checks["student_error"]["message"] == "Your `notes` could not be read: write them as a string."
+    assert checks["grader_error"]["message"].startswith(
+        "The grader hit an error while checking this (KeyError: 'secret_lookup_key').")
+
+
+def test_grade_bare_assert_leaks_nothing(toy_results):
+    """Does a bare assert give the generic message, without grader source text?"""
+    message = toy_results["checks"]["bare_assert"]["message"]
+    assert message == GENERIC
+    for leak in ("assert", "hidden_reference_value", "== 2", "test_toy"):
+        assert leak not in json.dumps(toy_results["checks"]["bare_assert"])
+
+
+def test_grade_broken_module(tmp_path):
+    """Does a grader module that fails at import still give a failed result for each declared check?"""
+    module = tmp_path / "test_broken.py"
+    module.write_text(BROKEN_GRADER)
+    export_dir = tmp_path / "exports"
+    export_dir.mkdir()
+    export_all(requested(module), {"answer": 1}, export_dir)
+    results = run_grade(module, export_dir, tmp_path / "results.json")
+    assert {name: (c["passed"], c["points"]) for name, c in results["checks"].items()} == {
+        "first": (False, 2), "second": (False, 5)}
+    for result in results["checks"].values():
+        assert "grader failed to start" in result["message"]
+        assert "tfgrader_no_such_module" not in result["message"]
+
+
+def test_declared_checks_and_requested(toy_module):
+    """Are a grader module's checks (in order, with points) and EXPORTS read without importing it?"""
+    assert list(declared_checks(toy_module).items()) == list(TOY_CHECKS.items())
+    assert requested(toy_module) == {"answer": "value", "model": "model"}
+
+
+def test_declared_checks_of_broken_module(tmp_path):
+    """Can a module whose imports fail still be read, and one without EXPORTS give none?"""
+    module = tmp_path / "test_broken.py"
+    module.write_text(BROKEN_GRADER)
+    assert declared_checks(module) == {"first": 2, "second": 5}
+    module.write_text("def test_plain():\n    pass\n")
+    assert requested(module) == {} and declared_checks(module) == {}
+
+
+@pytest.mark.parametrize("exc, expected", [
+    (AssertionError("Use 10 units.\nassert 5 == 10\n +  where 5 = units"), "Use 10 units."),
+    (AssertionError("Two lines\nof advice.\nassert False"), "Two lines\nof advice."),
+    (AssertionError("assert 5 == 10\n +  where 5 = secret_units"), GENERIC),
+    (AssertionError(), GENERIC),
+    (StudentError("`model` is not defined."), "`model` is not defined."),
+])
+def test_student_message(exc, expected):
+    """Is pytest's appended "assert ..." explanation cut from a failure message?"""
+    assert student_message(exc) == expected
+
+
+def test_student_message_other_error():
+    """Is any other exception named in one short line, without a traceback?"""
+    message = student_message(ZeroDivisionError("division by zero"))
+    assert message.startswith("The grader hit an error while checking this (ZeroDivisionError: division by zero).")
+    assert "Traceback" not in message and len(student_message(ValueError("x" * 5000))) < 400
+
+
+# ---- kernel side ---------------------------------------------------------------
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "course"
+    (root / "graders").mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("")
+    (root / "graders" / "test_toy_assignment.py").write_text(TOY_GRADER)
+    monkeypatch.setenv("TFGRADER_COURSE_DIR", str(root))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+    return root
+
+
+@pytest.fixture
+def workdir(tmp_path) -> Path:
+    path = tmp_path / "student"
+    (path / kernel.EXPORT_DIRNAME).mkdir(parents=True)
+    (path / kernel.EXPORT_DIRNAME / "stale.keras").write_text("from an earlier run")
+    return path
+
+
+def test_grade_namespace(course, workdir):
+    """Does grading a plain namespace give the results, keeping only the manifest and the results file?"""
+    results = kernel.grade_namespace("toy-assignment", toy_namespace(), workdir)
+    assert {name: c["passed"] for name, c in results["checks"].items()} == {
+        "passes": True, "fails_with_message": False, "bare_assert": False, "student_error": False,
+        "grader_error": False}
+    assert results["checks"]["bare_assert"]["message"] == GENERIC
+    export_dir = workdir / kernel.EXPORT_DIRNAME
+    assert sorted(p.name for p in export_dir.iterdir()) == ["manifest.json", "results.json"]
+    assert json.loads((export_dir / "results.json").read_text()) == results
+    assert set(json.loads((export_dir / "manifest.json").read_text())) == {"answer", "model"}
+
+
+@pytest.mark.parametrize("breakage, expected", [
+    ("timeout", "Grading took longer than 0.01 s and was stopped."),
+    ("crash", "The grader could not run (no output); please tell your instructor."),
+])
+def test_grade_namespace_failure(course, workdir, monkeypatch, breakage, expected):
+    """When the grading process times out or crashes, is every check failed with the reason?"""
+    if breakage == "timeout":
+        monkeypatch.setattr(kernel, "GRADER_TIMEOUT_S", 0.01)
+    else:
+        monkeypatch.setattr(sys, "executable", "/bin/false")
+    results = kernel.grade_namespace("toy-assignment", {"answer": 1}, workdir)
+    assert {name: (c["passed"], c["points"], c["message"]) for name, c in results["checks"].items()} == {
+        name: (False, points, expected) for name, points in TOY_CHECKS.items()}
+    assert sorted(p.name for p in (workdir / kernel.EXPORT_DIRNAME).iterdir()) == ["manifest.json"]
