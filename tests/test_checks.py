@@ -188,7 +188,7 @@ def test_retrain_nan_loss(classifier, plane):
     """Does a loss that blows up to NaN or infinity give a StudentError that says so?"""
     model = classifier(keras.layers.Dense(1), optimizer=keras.optimizers.SGD(1e10), loss="mse", metrics=())
     with pytest.raises(StudentError, match="not a number"):
-        retrain(model, plane[0] * 100, plane[1], epochs=2, batch_size=32)
+        retrain(model, *plane, epochs=2, batch_size=32)
 
 
 def test_retrain_failure_is_student_error(classifier, plane):

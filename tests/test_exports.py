@@ -91,7 +91,8 @@ def test_builder_errors(export):
                          returns_none=("builder", lambda: None))
     assert manifest["build_model"]["error"] == "Calling `build_model()` raised ValueError: units must be positive"
     assert "`not_callable` should be a function" in manifest["not_callable"]["error"]
-    assert "`returns_none()` should return a Keras model, but it returned a NoneType" in manifest["returns_none"]["error"]
+    assert manifest["returns_none"]["error"] == (
+        "`returns_none()` should return a Keras model, but it returned a NoneType.")
 
 
 def test_one_failure_does_not_stop_others(export):
@@ -135,6 +136,12 @@ def test_value_plain(export, obj, expected):
     _, sub = export(v=("value", obj))
     value = sub.value("v")
     assert value == expected and type(value) is type(expected)
+
+
+def test_value_numpy_bool(export):
+    """Is a NumPy bool (the result of a comparison) exported as a JSON boolean?"""
+    _, sub = export(v=("value", np.float64(0.7) > 0.5))
+    assert sub.value("v") is True
 
 
 def test_value_refuses_objects(export):
@@ -214,7 +221,7 @@ def test_corrupted_file(saved_model, tmp_path, damage):
     with pytest.raises(StudentError) as info:
         Submission(tmp_path / "exports").model("model")
     message = str(info.value)
-    assert message.startswith("The grader could not load your saved model `model`: ")
+    assert message.startswith("The grader could not load your saved model `model` (")
     assert "Traceback" not in message and "\n" not in message
 
 

@@ -20,6 +20,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from tfgrader import kernel  # noqa: E402
+from tfgrader.data import DatasetUnavailable  # noqa: E402
 from tfgrader.course import declared_checks, requested  # noqa: E402
 from tfgrader.exports import export_all  # noqa: E402
 from tfgrader.plugin import student_message  # noqa: E402
@@ -176,6 +177,13 @@ def test_declared_checks_of_broken_module(tmp_path):
     assert requested(module) == {} and declared_checks(module) == {}
 
 
+def test_declared_checks_positional_points(tmp_path):
+    """Is a check declared as @check(3), which the plugin accepts, read with its points?"""
+    module = tmp_path / "test_positional.py"
+    module.write_text("from tfgrader.plugin import check\n\n@check(3)\ndef test_a(submission):\n    pass\n")
+    assert declared_checks(module) == {"a": 3}
+
+
 @pytest.mark.parametrize("exc, expected", [
     (AssertionError("Use 10 units.\nassert 5 == 10\n +  where 5 = units"), "Use 10 units."),
     (AssertionError("Two lines\nof advice.\nassert False"), "Two lines\nof advice."),
@@ -189,17 +197,19 @@ def test_student_message(exc, expected):
 
 
 def test_student_message_other_error():
-    """Is any other exception named in one short line, without a traceback?"""
+    """Is any other exception named in one short line, and missing data blamed on the grader?"""
     message = student_message(ZeroDivisionError("division by zero"))
     assert message.startswith("The grader hit an error while checking this (ZeroDivisionError: division by zero).")
     assert "Traceback" not in message and len(student_message(ValueError("x" * 5000))) < 400
+    missing = student_message(DatasetUnavailable("mnist.npz", ["cache: missing"]))
+    assert missing.startswith("The grader could not load its copy of the data; please tell your instructor")
 
 
 # ---- kernel side ---------------------------------------------------------------
 
 
 @pytest.fixture
-def course(tmp_path, monkeypatch) -> Path:
+def toy_course(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "course"
     (root / "graders").mkdir(parents=True)
     (root / "nbgrader_config.py").write_text("")
@@ -217,7 +227,7 @@ def workdir(tmp_path) -> Path:
     return path
 
 
-def test_grade_namespace(course, workdir):
+def test_grade_namespace(toy_course, workdir):
     """Does grading a plain namespace give the results, keeping only the manifest and the results file?"""
     results = kernel.grade_namespace("toy-assignment", toy_namespace(), workdir)
     assert {name: c["passed"] for name, c in results["checks"].items()} == {
@@ -234,7 +244,7 @@ def test_grade_namespace(course, workdir):
     ("timeout", "Grading took longer than 0.01 s and was stopped."),
     ("crash", "The grader could not run (no output); please tell your instructor."),
 ])
-def test_grade_namespace_failure(course, workdir, monkeypatch, breakage, expected):
+def test_grade_namespace_failure(toy_course, workdir, monkeypatch, breakage, expected):
     """When the grading process times out or crashes, is every check failed with the reason?"""
     if breakage == "timeout":
         monkeypatch.setattr(kernel, "GRADER_TIMEOUT_S", 0.01)

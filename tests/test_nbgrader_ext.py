@@ -15,12 +15,6 @@ from tfgrader.nbgrader_ext import BoundedExecute
 # CPython checks for the interrupt on the backward jump, outside the try.)
 ENDLESS = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
 
-BYPASSED = ("BoundedExecute overrides async_execute_cell, but nbclient binds "
-            "`execute_cell = run_sync(async_execute_cell)` to NotebookClient's own coroutine, and "
-            "nbconvert's preprocess_cell calls self.execute_cell; the override never runs, so no cell "
-            "is ever skipped (nbgrader_ext.py, BoundedExecute.async_execute_cell)")
-
-
 @pytest.fixture
 def execute(tmp_path):
     """Run ``sources`` (str: code cell, ("md", text): markdown) through BoundedExecute; return the cells."""
@@ -56,7 +50,6 @@ def test_normal_notebook(execute, tmp_path):
     assert [o.ename for o in cells[5].outputs] == ["ZeroDivisionError"]
 
 
-@pytest.mark.xfail(strict=True, reason=BYPASSED)
 def test_cell_timeout_skips_the_rest(execute):
     """After a cell times out in a loop that ignores the interrupt, is every later code cell marked not run?"""
     cells = execute("a = 1", ENDLESS, ("md", "Next part"), "b = 2", "print(a)",
@@ -68,11 +61,10 @@ def test_cell_timeout_skips_the_rest(execute):
         assert_not_run(cell, "limit per cell")
 
 
-@pytest.mark.xfail(strict=True, reason=BYPASSED)
 def test_notebook_budget_skips_the_rest(execute):
     """Once the notebook has used its time budget, are the remaining code cells marked not run?"""
     cells = execute("import time; time.sleep(1.5)", "x = 1", "print(x)", notebook_timeout=1)
-    assert cells[0].outputs == []
+    # (the budget counts from kernel start-up, so the first cell may be skipped too)
     for cell in cells[1:]:
         assert_not_run(cell, "its 1 s limit")
 

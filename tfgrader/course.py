@@ -45,8 +45,9 @@ def grader_module(course: Path, assignment: str) -> Path:
 def requested(module: Path) -> dict[str, str]:
     """The ``EXPORTS`` mapping (object name -> export kind) of a grader module."""
     for node in ast.parse(module.read_text()).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "EXPORTS" for t in node.targets
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
+            isinstance(t, ast.Name) and t.id == "EXPORTS" for t in targets
         ):
             return dict(ast.literal_eval(node.value))
     return {}
@@ -60,6 +61,6 @@ def declared_checks(module: Path) -> dict[str, int]:
             continue
         for deco in node.decorator_list:
             if isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "check":
-                points = {k.arg: ast.literal_eval(k.value) for k in deco.keywords}["points"]
-                checks[node.name.removeprefix("test_")] = points
+                given = [*deco.args, *(k.value for k in deco.keywords if k.arg == "points")]
+                checks[node.name.removeprefix("test_")] = ast.literal_eval(given[0])
     return checks

@@ -134,6 +134,8 @@ def _plain(obj: Any) -> Any:
     """Convert NumPy scalars and containers into JSON-able Python values."""
     if isinstance(obj, (str, bool)) or obj is None:
         return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, (int, float, np.integer, np.floating)):
         value = obj.item() if hasattr(obj, "item") else obj
         return value if not isinstance(value, float) or math.isfinite(value) else str(value)

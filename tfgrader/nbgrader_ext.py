@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+from jupyter_core.utils import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
@@ -39,6 +40,10 @@ class BoundedExecute(Execute):
             cell.outputs = [_not_run(self._stop_reason)]
             return cell
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    # nbclient binds execute_cell to its own coroutine when its class is
+    # defined; rebind it so nbconvert's preprocess_cell reaches the override.
+    execute_cell = run_sync(async_execute_cell)
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
         # After a timeout the kernel may never come back (a loop that catches

@@ -7,6 +7,7 @@ Every accessor either returns trustworthy plain data or raises
 from __future__ import annotations
 
 import json
+import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -65,11 +66,16 @@ def load_model(path: Path, name: str) -> Any:
     import keras
 
     try:
-        return keras.saving.load_model(path, safe_mode=True)
+        with warnings.catch_warnings():
+            # Keras warns that optimizer slots created by training are not
+            # restored into a fresh optimizer; the grader retrains anyway.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            return keras.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - every load failure is the student's to fix
         raise StudentError(
-            f"The grader could not load your saved model `{name}`: {root_cause(exc)} "
-            "Use only built-in Keras layers (no Lambda layers or custom classes)."
+            f"The grader could not load your saved model `{name}` ({root_cause(exc)}). "
+            "It must be a complete .keras file made only of built-in Keras layers "
+            "(no Lambda layers or custom classes)."
         ) from None
 
 
