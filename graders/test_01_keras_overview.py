@@ -1,20 +1,29 @@
 """Hidden graders for 01-keras-overview (MNIST quickstart).
 
 Run by :mod:`tfgrader.grade` in a clean process against the files the
-notebook exported; see EXPORTS. One test per rubric item, points beside it.
+notebook exported (see EXPORTS). One test per rubric item, points beside it.
 
-How the thresholds were chosen (``tfgrader validate``/``benchmarks`` re-measure):
+How the thresholds were chosen, measured on 2 CPU cores with seeds 0, 1, 2:
 - training: the grader retrains ``build_model()``'s architecture from seeded
-  weights on the first TRAIN_N training images for EPOCHS epochs and measures
-  accuracy on the first EVAL_N test images. MEASURED below.
-- trained_model: in autograde mode the notebook trains 1 epoch on 10,000
-  images; the grader measures the saved ``model`` on the whole test set.
+  weights, on the first 6,000 training images for 2 epochs, and measures
+  accuracy on the first 2,000 test images. The reference (softmax or logits)
+  scored 0.894/0.896/0.893, width 128 0.885/0.878/0.875, width 1024
+  0.901/0.901/0.910 and no Dropout 0.892/0.890/0.901. A relu output scored
+  0.131/0.144/0.088. The threshold of 0.75 sits 0.125 below the weakest
+  accepted architecture and 0.6 above the relu output. Each run takes 1.5 s.
+- trained_model: in autograde mode the notebook trains for 1 epoch on 10,000
+  images, and the grader measures the saved ``model`` on all 10,000 test
+  images. The reference scored 0.921, a model trained on unscaled pixels 0.914
+  when measured on scaled ones, and a relu output 0.098. The threshold is 0.80.
+  The reported ``test_accuracy`` must lie within 0.01 of the measurement:
+  the same model on the same data gives the same number, so 0.01 allows only
+  for rounding.
 """
 
-import numpy as np
 import pytest
 
 from tfgrader import data
+from tfgrader.checks.arrays import expect_scaled
 from tfgrader.checks.architecture import (
     PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers)
 from tfgrader.checks.training import accuracy, retrain
@@ -36,8 +45,8 @@ LAYERS = [
     Layer("Dense", units=10, activation=PROBS_OR_LOGITS),
 ]
 TRAIN_N, EVAL_N, EPOCHS, BATCH = 6000, 2000, 2, 64
-MIN_RETRAINED_ACCURACY = 0.85
-MIN_TRAINED_ACCURACY = 0.85
+MIN_RETRAINED_ACCURACY = 0.75
+MIN_TRAINED_ACCURACY = 0.80
 ACCURACY_TOLERANCE = 0.01
 
 
@@ -49,15 +58,8 @@ def mnist():
 
 @check(points=2)
 def test_scaling(submission, mnist):
-    for name, expected in (("x_train", mnist[0]), ("x_test", mnist[2])):
-        stats, head = submission.array_head(name)
-        assert stats["dtype"].startswith("float"), f"`{name}` holds {stats['dtype']} values; scale it to floats."
-        assert tuple(stats["shape"]) == expected.shape, (
-            f"`{name}` has shape {tuple(stats['shape'])}; keep the original shape {expected.shape}.")
-        assert stats["min"] >= 0 and stats["max"] <= 1, (
-            f"`{name}` ranges from {stats['min']:g} to {stats['max']:g}; divide the pixels by 255 so they lie in [0, 1].")
-        assert np.allclose(head, expected[: len(head)], atol=1e-6), (
-            f"`{name}` does not match the MNIST images divided by 255; keep the images in their original order.")
+    expect_scaled(submission, "x_train", mnist[0])
+    expect_scaled(submission, "x_test", mnist[2])
 
 
 @check(points=3)
