@@ -243,3 +243,22 @@ def test_root_cause():
     assert root_cause(RuntimeError("outer\n  spread over\tlines")) == "RuntimeError: outer spread over lines"
     long = root_cause(ValueError("x" * 1000))
     assert len(long) == 240 and long.endswith("...")
+
+
+def test_calls_on_literal_arguments(export):
+    """Are a function's results on the grader's literal arguments exported?"""
+    _, sub = export(f=({"kind": "calls", "args": [[2], [3]]}, lambda x: x * x))
+    assert sub.calls("f") == [4, 9]
+
+
+def test_calls_over_rows_report_the_failing_call(export):
+    """Does a call that raises give a message naming the call and the error?"""
+    def first_or_fail(row):
+        if row[0] > 1:
+            raise ValueError("too big")
+        return int(row[0])
+
+    _, sub = export(f=({"kind": "calls", "over": "x", "rows": [0, 2]}, first_or_fail),
+                    x=("value", np.arange(6).reshape(3, 2)))
+    with pytest.raises(StudentError, match=r"`f\(x\[2\]\)` raised ValueError: too big"):
+        sub.calls("f")

@@ -32,12 +32,16 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
         also written to ``export_dir/manifest.json``.
     """
     manifest = {}
-    for name, kind in requested.items():
+    for name, spec in requested.items():
+        kind = spec if isinstance(spec, str) else spec["kind"]
         entry = {"kind": kind}
         try:
             if name not in namespace:
                 raise ExportError(f"`{name}` is not defined: write it in its cell and run that cell.")
-            entry["file"] = _EXPORTERS[kind](namespace[name], name, export_dir)
+            if kind == "calls":
+                entry["file"] = _calls(namespace[name], name, export_dir, _call_args(spec, namespace))
+            else:
+                entry["file"] = _EXPORTERS[kind](namespace[name], name, export_dir)
         except ExportError as exc:
             entry["error"] = str(exc)
         except Exception as exc:  # noqa: BLE001 - any student failure becomes feedback
@@ -148,6 +152,33 @@ def _plain(obj: Any) -> Any:
     if hasattr(obj, "numpy"):  # a scalar tensor
         return _plain(obj.numpy())
     raise ExportError(f"This value is a {type(obj).__name__}; a number, string, list or dict is expected.")
+
+
+def _call_args(spec: dict, namespace: dict) -> list[tuple[str, tuple]]:
+    """(how to show the call, arguments) for each call a grader asked for.
+
+    ``{"args": [[...], ...]}`` gives literal arguments; ``{"over": "x",
+    "rows": [0, 5]}`` calls the function on rows of the notebook's array ``x``.
+    """
+    if "over" not in spec:
+        return [(", ".join(map(repr, args)), tuple(args)) for args in spec["args"]]
+    if spec["over"] not in namespace:
+        raise ExportError(f"`{spec['over']}` is not defined: write it in its cell and run that cell.")
+    array = namespace[spec["over"]]
+    return [(f"{spec['over']}[{row}]", (array[row],)) for row in spec["rows"]]
+
+
+def _calls(obj: Any, name: str, export_dir: Path, calls: list[tuple[str, tuple]]) -> str:
+    """Call the student's function on each input; keep each result or error."""
+    if not callable(obj):
+        raise ExportError(f"`{name}` should be a function, but it is a {type(obj).__name__}.")
+    results = []
+    for shown, args in calls:
+        try:
+            results.append({"value": _plain(obj(*args))})
+        except Exception as exc:  # noqa: BLE001 - each call's failure is feedback
+            results.append({"error": f"`{name}({shown})` raised {_one_line(exc)}"})
+    return _write_json(results, name, export_dir)
 
 
 def _one_line(exc: BaseException) -> str:

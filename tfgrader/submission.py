@@ -60,6 +60,18 @@ class Submission:
     def history(self, name: str) -> dict[str, list]:
         return self.value(name)["history"]
 
+    def calls(self, name: str) -> list[Any]:
+        """The results of the calls of function ``name`` the grader asked for.
+
+        Raises:
+            StudentError: with the first call's error, if any call failed.
+        """
+        results = self.value(name)
+        for result in results:
+            if "error" in result:
+                raise StudentError(result["error"])
+        return [result["value"] for result in results]
+
 
 def load_model(path: Path, name: str) -> Any:
     """Load a ``.keras`` file with ``safe_mode=True``, reporting the root cause."""
