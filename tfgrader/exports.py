@@ -27,6 +27,10 @@ class ExportError(Exception):
 def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> dict:
     """Export each requested name from ``namespace`` into ``export_dir``.
 
+    ``requested`` maps a name to its kind (see ``_EXPORTERS``), or to a dict
+    with a ``"kind"`` and its options: ``{"kind": "array_head", "rows": N}``,
+    or ``{"kind": "calls", ...}`` (see :func:`_call_args`).
+
     Returns:
         The manifest (name -> ``{"kind", "file"}`` or ``{"kind", "error"}``),
         also written to ``export_dir/manifest.json``.
@@ -40,6 +44,8 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
                 raise ExportError(f"`{name}` is not defined: write it in its cell and run that cell.")
             if kind == "calls":
                 entry["file"] = _calls(namespace[name], name, export_dir, _call_args(spec, namespace))
+            elif kind == "array_head" and isinstance(spec, dict):
+                entry["file"] = _array_head(namespace[name], name, export_dir, spec["rows"])
             else:
                 entry["file"] = _EXPORTERS[kind](namespace[name], name, export_dir)
         except ExportError as exc:
@@ -102,10 +108,10 @@ def _array(obj: Any, name: str, export_dir: Path) -> str:
     return path.name
 
 
-def _array_head(obj: Any, name: str, export_dir: Path) -> str:
-    """Large arrays: the first rows plus whole-array statistics."""
+def _array_head(obj: Any, name: str, export_dir: Path, rows: int = HEAD_ROWS) -> str:
+    """Large arrays: the first ``rows`` rows plus whole-array statistics."""
     array = _as_array(obj, name)
-    np.save(export_dir / f"{name}.head.npy", array[:HEAD_ROWS], allow_pickle=False)
+    np.save(export_dir / f"{name}.head.npy", array[:rows], allow_pickle=False)
     stats = {"shape": list(array.shape), "dtype": str(array.dtype), "head_file": f"{name}.head.npy"}
     if array.size and array.dtype.kind in "biuf":
         stats.update(min=float(array.min()), max=float(array.max()), mean=float(array.mean()),

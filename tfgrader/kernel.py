@@ -49,7 +49,11 @@ def check(assignment: str, name: str) -> None:
     __tracebackhide__ = True  # noqa: F841 (pytest and IPython hide this frame)
     if assignment not in _results:
         _show_briefly(CheckFailed)
-        _results[assignment] = grade_namespace(assignment, _user_namespace())
+        try:
+            _results[assignment] = grade_namespace(assignment, _user_namespace())
+        except Exception as exc:  # noqa: BLE001 - a broken course set-up must not show runtime code
+            raise CheckFailed(f"The grader could not run ({type(exc).__name__}: {exc}); "
+                              "please tell your instructor.") from None
     result = _results[assignment]["checks"].get(name)
     if result is None:
         raise CheckFailed(f"The grader has no check called {name!r}; please tell your instructor.")
