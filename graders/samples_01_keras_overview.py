@@ -20,6 +20,9 @@ SAMPLES = [
     Sample("no_dropout", "the Dropout layer left out",
            (("build_model", '        keras.layers.Dropout(0.2),\n', ""),),
            frozenset({"architecture"})),
+    Sample("functional_is_sequential", "build_functional_model() returns the Sequential model",
+           (("build_functional_model", "    inputs = keras.Input(shape=(28, 28))\n", "    return build_model()\n"),),
+           frozenset({"functional_api"})),
     Sample("unscaled", "pixels left as integers from 0 to 255",
            (("load_data", "x_train, x_test = x_train / 255.0, x_test / 255.0\n", ""),),
            # Measured: the model trained on raw pixels still ranks the classes

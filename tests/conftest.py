@@ -1,10 +1,16 @@
-"""Shared fixtures: the course under test and the real datasets it needs."""
+"""Shared fixtures: the course under test, the real datasets it needs, and
+each assignment graded once through the real nbgrader pipeline."""
 
+import json
 from pathlib import Path
 
 import pytest
 
+from tfgrader.course import ASSIGNMENTS, grader_module
+
 COURSE = Path(__file__).resolve().parents[1]
+GRADED_ASSIGNMENTS = [a for a in ASSIGNMENTS if grader_module(COURSE, a).exists()]
+BROKEN = "broken_json"
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +35,45 @@ def mnist_available() -> None:
 import sys  # noqa: E402
 
 sys.path.insert(0, str(COURSE / "graders"))
+
+
+class Graded:
+    """One assignment graded once in a scratch copy of the course: the
+    reference, the release copy, every sample, an unreadable notebook, and
+    a second grading of the reference and the first sample."""
+
+    def __init__(self, course: Path, assignment: str, scratch: Path) -> None:
+        from tfgrader import pipeline
+        from tfgrader.validate import copy_course, outcomes, submit_all
+
+        self.assignment = assignment
+        self.course = copy_course(course, scratch)
+        pipeline.generate(self.course, assignment)
+        expected = submit_all(self.course, assignment)
+        broken = self.course / "submitted" / BROKEN / assignment / f"{assignment}.ipynb"
+        broken.parent.mkdir(parents=True)
+        broken.write_text('{"cells": [ this is not json')
+        self.runs = {r.student: r for r in pipeline.autograde_all(self.course, assignment)}
+        self.outcomes = {o.student: o for o in outcomes(self.course, assignment, expected, self.runs)}
+        self.rerun = [s for s in expected if s != "release"][:2]
+        self.first = {s: self.results(s) for s in self.rerun}
+        for student in self.rerun:
+            pipeline.autograde(self.course, assignment, student)
+
+    def results(self, student: str) -> dict:
+        """The grading process's own results for ``student``."""
+        path = self.course / "autograded" / student / self.assignment / ".tfgrader" / "results.json"
+        return json.loads(path.read_text())["checks"]
+
+
+@pytest.fixture(scope="session")
+def graded(course, mnist_available, tmp_path_factory):
+    """``graded(assignment)``: that assignment graded once per session."""
+    cache = {}
+
+    def _graded(assignment: str) -> Graded:
+        if assignment not in cache:
+            cache[assignment] = Graded(course, assignment, tmp_path_factory.mktemp(assignment) / "course")
+        return cache[assignment]
+
+    return _graded

@@ -1,0 +1,84 @@
+"""Does every assignment's grader give the right points through the real pipeline?
+
+Each assignment is graded once (see ``graded`` in conftest.py); the tests
+only read the results.
+"""
+
+import pytest
+from conftest import BROKEN, COURSE, GRADED_ASSIGNMENTS
+
+from tfgrader import pipeline, samples
+
+pytestmark = pytest.mark.slow
+SAMPLES = [(a, s) for a in GRADED_ASSIGNMENTS for s in samples.samples(COURSE, a)]
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_reference_scores_full_points(graded, assignment):
+    """Does the reference solution pass every check?"""
+    outcome = graded(assignment).outcomes["reference"]
+    assert outcome.lost == frozenset() and not outcome.error, outcome.messages
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_release_copy_scores_zero_without_crashing(graded, assignment):
+    """Does the untouched student copy get 0 points, each check with a message?"""
+    result = graded(assignment)
+    outcome = result.outcomes["release"]
+    assert result.runs["release"].ok and outcome.ok and outcome.score == 0
+    assert all(message and "Traceback" not in message for message in outcome.messages.values())
+
+
+@pytest.mark.parametrize(("assignment", "sample"), SAMPLES, ids=[f"{a}-{s.name}" for a, s in SAMPLES])
+def test_wrong_submission_loses_exactly_its_checks(graded, assignment, sample):
+    """Does each wrong submission lose exactly the checks it violates, with a message?"""
+    outcome = graded(assignment).outcomes[sample.name]
+    assert outcome.lost == sample.loses, outcome.messages
+    assert outcome.ok and all(outcome.messages.values())
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_every_check_has_a_passing_and_a_failing_submission(graded, assignment):
+    """Is each check both passed (by the reference) and failed (by some sample)?"""
+    result = graded(assignment)
+    failed = set().union(*(result.outcomes[s.name].lost for s in samples.samples(COURSE, assignment)))
+    assert failed == set(result.first[result.rerun[0]]), "every check needs a sample that fails it"
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_rerun_gives_identical_results(graded, assignment):
+    """Does grading the same submission again give the same points and messages?"""
+    result = graded(assignment)
+    for student, first in result.first.items():
+        assert result.results(student) == first
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_broken_notebook_is_reported_and_batch_goes_on(graded, assignment):
+    """Is an unreadable notebook reported while the others are still graded?"""
+    result = graded(assignment)
+    assert not result.runs[BROKEN].ok and result.runs[BROKEN].error
+    assert all(run.ok for student, run in result.runs.items() if student != BROKEN)
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_feedback_shows_messages_but_no_hidden_code(graded, assignment):
+    """Does a student's feedback carry the failed check's message and no grader code?"""
+    result = graded(assignment)
+    student = samples.samples(COURSE, assignment)[0].name
+    html = (pipeline.feedback(result.course, assignment, student) / f"{assignment}.html").read_text()
+    assert "CheckFailed: " in html
+    grader = pipeline_module_names(assignment)
+    for secret in ("HIDDEN TESTS", "tfgrader.check(", *grader):
+        assert secret not in html
+
+
+def pipeline_module_names(assignment):
+    """The grader's test names and EXPORTS: none may appear in feedback."""
+    import ast
+
+    from tfgrader.course import grader_module
+
+    tree = ast.parse(grader_module(COURSE, assignment).read_text())
+    return [node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")] + ["EXPORTS"]
