@@ -1,0 +1,30 @@
+"""Does the tfgrader command do what its help says?"""
+
+import pytest
+
+from tfgrader import cli
+
+
+def test_data_reports_missing_files_and_what_to_do(tmp_path, capsys):
+    """Does `tfgrader data` on an empty folder fail and say how to fix it?"""
+    assert cli.main(["data", "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "mnist.npz" in out and "missing" in out and "TFGRADER_DATA_DIR" in out
+
+
+def test_data_accepts_verified_files(capsys):
+    """Does `tfgrader data` mark a file that matches its hash as ok?"""
+    from tfgrader import data
+
+    folder = data._resolve("auto-mpg.data").parent  # wherever the real copies are
+    cli.main(["data", "--dir", str(folder)])  # other files there may be missing
+    lines = capsys.readouterr().out
+    assert "auto-mpg.data                                ok" in lines
+
+
+def test_unknown_command_is_refused(capsys):
+    """Does an unknown command exit with usage instead of a traceback?"""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["grade-everything"])
+    assert exit_info.value.code == 2
+    assert "usage: tfgrader" in capsys.readouterr().err
