@@ -16,7 +16,10 @@ def test_data_accepts_verified_files(capsys):
     """Does `tfgrader data` mark a file that matches its hash as ok?"""
     from tfgrader import data
 
-    folder = data._resolve("auto-mpg.data").parent  # wherever the real copies are
+    try:
+        folder = data._resolve("auto-mpg.data").parent  # wherever the real copies are
+    except data.DatasetUnavailable as exc:
+        pytest.skip(f"no verified Auto MPG copy: {exc}")
     cli.main(["data", "--dir", str(folder)])  # other files there may be missing
     lines = capsys.readouterr().out
     assert "auto-mpg.data                                ok" in lines
