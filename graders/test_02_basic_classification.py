@@ -3,6 +3,9 @@
 Run by :mod:`tfgrader.grade` in a clean process against the files the
 notebook exported (see EXPORTS). One test per rubric item, points beside it.
 
+A full run of the reference (10 epochs, all 60,000 images) reaches 0.873
+test accuracy in 80 s on 2 CPU cores.
+
 How the thresholds were chosen, measured on 2 CPU cores with seeds 0, 1, 2:
 - training: the grader retrains ``build_model()``'s architecture from seeded
   weights, on the first 6,000 training images for 2 epochs, and measures
