@@ -67,3 +67,18 @@ def accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
         threshold = 0.5 if output_activation(model) == "sigmoid" else 0.0
         predicted = (scores.reshape(-1) > threshold).astype(int)
     return float((predicted == np.asarray(y).reshape(-1)).mean())
+
+
+def expect_learns(model: Any, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], *,
+                  epochs: int, batch_size: int, threshold: float, examples: str = "images") -> float:
+    """Retrain a fresh copy of ``model`` briefly; its test accuracy must reach ``threshold``.
+
+    Returns:
+        The measured accuracy.
+    """
+    trained, _ = retrain(model, *train, epochs=epochs, batch_size=batch_size)
+    measured = accuracy(trained, *test)
+    assert measured >= threshold, (
+        f"Retrained from scratch for {epochs} epochs on {len(train[1])} {examples}, your architecture reaches "
+        f"{measured:.1%} test accuracy; a correct one reaches at least {threshold:.0%}.")
+    return measured
