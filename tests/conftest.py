@@ -20,14 +20,15 @@ def course() -> Path:
 
 
 @pytest.fixture(scope="session")
-def mnist_available() -> None:
-    """Skip, saying what to do, when no verified MNIST copy can be found."""
+def datasets_available() -> None:
+    """Skip, saying what to do, when a verified copy of some dataset is missing."""
     from tfgrader import data
 
     try:
-        data.mnist()
+        for load in (data.mnist, data.fashion_mnist, data.imdb_word_index, data.auto_mpg):
+            load()
     except data.DatasetUnavailable as exc:
-        pytest.skip(f"real MNIST is needed for pipeline tests: {exc}")
+        pytest.skip(f"the real datasets are needed for pipeline tests: {exc}")
 
 
 # Grader modules and their samples are imported by some tests (never by the
@@ -67,7 +68,7 @@ class Graded:
 
 
 @pytest.fixture(scope="session")
-def graded(course, mnist_available, tmp_path_factory):
+def graded(course, datasets_available, tmp_path_factory):
     """``graded(assignment)``: that assignment graded once per session."""
     cache = {}
 

@@ -22,7 +22,7 @@ def test_messages_say_what_to_fix(graded):
     assert outcomes["reference"].score == 13
 
 
-def test_endless_loop_costs_only_that_submission(course, mnist_available, tmp_path):
+def test_endless_loop_costs_only_that_submission(course, datasets_available, tmp_path):
     """Does a loop that ignores interrupts end with 0 points and a message, not a stuck batch?"""
     from samples_01_keras_overview import ENDLESS
 
