@@ -262,3 +262,62 @@ def test_calls_over_rows_report_the_failing_call(export):
                     x=("value", np.arange(6).reshape(3, 2)))
     with pytest.raises(StudentError, match=r"`f\(x\[2\]\)` raised ValueError: too big"):
         sub.calls("f")
+
+
+def test_builder_with_arguments(export):
+    """Does {"kind": "builder", "args": [...]} call the function with those notebook objects?"""
+    seen = []
+
+    def build_model(layer, units):
+        seen.append((layer, units))
+        return tiny_model(layer, keras.layers.Dense(units))
+
+    dense = keras.layers.Dense(4)
+    spec = {"kind": "builder", "args": ["shared", "units"]}
+    manifest, sub = export(build_model=(spec, build_model), shared=(None, dense), units=(None, 2))
+    assert seen == [(dense, 2)] and manifest["build_model"]["file"] == "build_model.keras"
+    assert [layer.units for layer in sub.model("build_model").layers] == [4, 2]
+
+
+def test_builder_with_arguments_errors(export):
+    """Do a missing argument and a failing call name the call as the notebook would write it?"""
+    spec = {"kind": "builder", "args": ["normalizer"]}
+
+    def build_model(normalizer):
+        raise ValueError("no good")
+
+    manifest, _ = export(build_model=(spec, build_model), returns_none=(spec, lambda normalizer: None),
+                         normalizer=(None, 1))
+    assert manifest["build_model"]["error"] == "Calling `build_model(normalizer)` raised ValueError: no good"
+    assert manifest["returns_none"]["error"] == (
+        "`returns_none(normalizer)` should return a Keras model, but it returned a NoneType.")
+    _, sub = export(build_model=(spec, build_model))  # no `normalizer` in the namespace
+    with pytest.raises(StudentError, match="^`normalizer` is not defined"):
+        sub.model("build_model")
+
+
+def test_frame_round_trip(export):
+    """Does a DataFrame come back with its index, column names, dtypes and NaNs?"""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"MPG": [18.0, np.nan, 31.5], "Model Year": [70, 71, 82],
+                          "USA": [1.0, 0.0, 0.0], "Japan": [False, True, True],
+                          "name": ["ford", "toyota", None]}, index=[3, 10, 397])
+    frame["Weight"] = np.array([3504.0, 2130.25, 1e-7 / 3], dtype="float32")
+    _, sub = export(df=("frame", frame))
+    back = sub.frame("df")
+    pd.testing.assert_frame_equal(back, frame)
+    assert list(back.dtypes.astype(str)) == ["float64", "int64", "float64", "bool", frame["name"].dtype.name,
+                                             "float32"]
+
+
+def test_frame_series_and_errors(export):
+    """Does a Series come back as a Series with its name, and is a non-frame refused?"""
+    pd = pytest.importorskip("pandas")
+    labels = pd.Series([18.0, 15.0], index=[7, 2], name="MPG")
+    unnamed = pd.Series([1, 2])
+    manifest, sub = export(labels=("frame", labels), unnamed=("frame", unnamed), arr=("frame", np.zeros(3)))
+    pd.testing.assert_series_equal(sub.frame("labels"), labels)
+    pd.testing.assert_series_equal(sub.frame("unnamed"), unnamed)
+    assert manifest["arr"]["error"] == "`arr` should be a pandas DataFrame or Series, but it is a ndarray."
+    with pytest.raises(StudentError, match="should be a pandas DataFrame"):
+        sub.frame("arr")

@@ -29,7 +29,10 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
 
     ``requested`` maps a name to its kind (see ``_EXPORTERS``), or to a dict
     with a ``"kind"`` and its options: ``{"kind": "array_head", "rows": N}``,
-    or ``{"kind": "calls", ...}`` (see :func:`_call_args`).
+    ``{"kind": "calls", ...}`` (see :func:`_call_args`), or
+    ``{"kind": "builder", "args": ["normalizer"]}``: call the function with
+    these names of the namespace as its arguments, ``build(normalizer)``.
+    Kind ``"frame"`` takes a pandas DataFrame or Series (see :func:`_frame`).
 
     Returns:
         The manifest (name -> ``{"kind", "file"}`` or ``{"kind", "error"}``),
@@ -44,6 +47,8 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
                 raise ExportError(f"`{name}` is not defined: write it in its cell and run that cell.")
             if kind == "calls":
                 entry["file"] = _calls(namespace[name], name, export_dir, _call_args(spec, namespace))
+            elif kind == "builder" and isinstance(spec, dict):
+                entry["file"] = _builder(namespace[name], name, export_dir, _builder_args(spec, namespace))
             elif kind == "array_head" and isinstance(spec, dict):
                 entry["file"] = _array_head(namespace[name], name, export_dir, spec["rows"])
             else:
@@ -70,21 +75,32 @@ def _model(obj: Any, name: str, export_dir: Path) -> str:
     return path.name
 
 
-def _builder(obj: Any, name: str, export_dir: Path) -> str:
+def _builder(obj: Any, name: str, export_dir: Path, args: dict[str, Any] | None = None) -> str:
+    args = args or {}
+    call = f"{name}({', '.join(args)})"
     if not callable(obj):
         raise ExportError(f"`{name}` should be a function that returns a model, but it is a {type(obj).__name__}.")
     try:
-        model = obj()
+        model = obj(*args.values())
     except Exception as exc:  # noqa: BLE001
-        raise ExportError(f"Calling `{name}()` raised {_one_line(exc)}") from exc
-    return _model_as(model, name, export_dir)
+        raise ExportError(f"Calling `{call}` raised {_one_line(exc)}") from exc
+    return _model_as(model, name, export_dir, call)
 
 
-def _model_as(model: Any, name: str, export_dir: Path) -> str:
+def _builder_args(spec: dict, namespace: dict) -> dict[str, Any]:
+    """The notebook's objects named in ``spec["args"]``, by name, in order."""
+    for arg in spec.get("args", []):
+        if arg not in namespace:
+            raise ExportError(f"`{arg}` is not defined: write it in its cell and run that cell.")
+    return {arg: namespace[arg] for arg in spec.get("args", [])}
+
+
+def _model_as(model: Any, name: str, export_dir: Path, call: str | None = None) -> str:
     import keras
 
     if not isinstance(model, keras.Model):
-        raise ExportError(f"`{name}()` should return a Keras model, but it returned a {type(model).__name__}.")
+        raise ExportError(f"`{call or name + '()'}` should return a Keras model, "
+                          f"but it returned a {type(model).__name__}.")
     return _model(model, name, export_dir)
 
 
@@ -117,6 +133,22 @@ def _array_head(obj: Any, name: str, export_dir: Path, rows: int = HEAD_ROWS) ->
         stats.update(min=float(array.min()), max=float(array.max()), mean=float(array.mean()),
                      finite=bool(np.isfinite(array).all()))
     return _write_json(stats, name, export_dir)
+
+
+def _frame(obj: Any, name: str, export_dir: Path) -> str:
+    """A pandas DataFrame or Series as JSON: ``to_json(orient="split")``
+    (index, columns, data) plus each column's dtype, so the grader can
+    rebuild it exactly (:meth:`tfgrader.submission.Submission.frame`)."""
+    import pandas as pd
+
+    if not isinstance(obj, (pd.DataFrame, pd.Series)):
+        raise ExportError(f"`{name}` should be a pandas DataFrame or Series, but it is a {type(obj).__name__}.")
+    series = isinstance(obj, pd.Series)
+    frame = obj.to_frame() if series else obj
+    data = {"series": series, "name": _plain(obj.name) if series else None,
+            "dtypes": [str(dtype) for dtype in frame.dtypes],
+            "split": json.loads(frame.to_json(orient="split", double_precision=15, date_format="iso"))}
+    return _write_json(data, name, export_dir)
 
 
 def _as_array(obj: Any, name: str) -> np.ndarray:
@@ -199,4 +231,5 @@ _EXPORTERS: dict[str, Callable[[Any, str, Path], str]] = {
     "value": _value,
     "array": _array,
     "array_head": _array_head,
+    "frame": _frame,
 }

@@ -57,6 +57,20 @@ class Submission:
         stats = self.value(name)
         return stats, np.load(self.dir / stats["head_file"], allow_pickle=False)
 
+    def frame(self, name: str) -> Any:
+        """The pandas DataFrame (or Series) ``name``, with its index, column
+        names and dtypes as the notebook had them."""
+        import pandas as pd
+
+        stored = self.value(name)
+        split = stored["split"]
+        frame = pd.DataFrame(split["data"], index=split["index"], columns=split["columns"])
+        for position, dtype in enumerate(stored["dtypes"]):  # by position: names may repeat
+            frame.isetitem(position, frame.iloc[:, position].astype(dtype))
+        if stored["series"]:
+            return frame.iloc[:, 0].rename(stored["name"])
+        return frame
+
     def history(self, name: str) -> dict[str, list]:
         return self.value(name)["history"]
 
