@@ -124,6 +124,21 @@ def test_history_dict_with_nan(export):
         sub.history("wrong")
 
 
+def test_histories_by_model_name(export):
+    """Is a dict of Histories exported by name, and is a wrong entry named?"""
+    rng = np.random.default_rng(0)
+    fitted = tiny_model().fit(rng.normal(size=(8, 2)), rng.integers(0, 3, size=8), epochs=2, verbose=0)
+    raw = {"val_loss": [0.5, float("nan")]}
+    manifest, sub = export(histories=("histories", {"fitted": fitted, "raw": raw}),
+                           not_dict=("histories", [fitted]), bad_entry=("histories", {"fitted": fitted, "x": 3}))
+    assert sub.histories("histories") == {"fitted": {k: pytest.approx(v) for k, v in fitted.history.items()},
+                                          "raw": {"val_loss": [0.5, None]}}
+    with pytest.raises(StudentError, match="should be a dict from model name"):
+        sub.histories("not_dict")
+    with pytest.raises(StudentError, match=re.escape("`bad_entry['x']` should be the History")):
+        sub.histories("bad_entry")
+
+
 @pytest.mark.parametrize("obj, expected", [
     (np.float32(0.5), 0.5),
     (np.int64(7), 7),

@@ -113,6 +113,21 @@ def _history(obj: Any, name: str, export_dir: Path) -> str:
     return _write_json(data, name, export_dir)
 
 
+def _histories(obj: Any, name: str, export_dir: Path) -> str:
+    """A dict from a model's name to its History (or its history dict)."""
+    if not isinstance(obj, dict):
+        raise ExportError(f"`{name}` should be a dict from model name to the History fit() returned, "
+                          f"but it is a {type(obj).__name__}.")
+    data = {}
+    for key, history in obj.items():
+        record = getattr(history, "history", history)
+        if not isinstance(record, dict):
+            raise ExportError(f"`{name}[{key!r}]` should be the History that fit() returned, "
+                              f"but it is a {type(history).__name__}.")
+        data[str(key)] = {k: [_number(v) for v in vals] for k, vals in record.items()}
+    return _write_json(data, name, export_dir)
+
+
 def _value(obj: Any, name: str, export_dir: Path) -> str:
     return _write_json(_plain(obj), name, export_dir)
 
@@ -228,6 +243,7 @@ _EXPORTERS: dict[str, Callable[[Any, str, Path], str]] = {
     "model": _model,
     "builder": _builder,
     "history": _history,
+    "histories": _histories,
     "value": _value,
     "array": _array,
     "array_head": _array_head,

@@ -74,6 +74,10 @@ class Submission:
     def history(self, name: str) -> dict[str, list]:
         return self.value(name)["history"]
 
+    def histories(self, name: str) -> dict[str, dict[str, list]]:
+        """A dict of histories, by model name (exported as ``histories``)."""
+        return self.value(name)
+
     def calls(self, name: str) -> list[Any]:
         """The results of the calls of function ``name`` the grader asked for.
 
