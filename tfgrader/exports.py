@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import traceback
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,6 +36,11 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
     ``{"kind": "builder", "args": ["normalizer"]}``: call the function with
     these names of the namespace as its arguments, ``build(normalizer)``.
     Kind ``"frame"`` takes a pandas DataFrame or Series (see :func:`_frame`).
+    Kinds ``"file"`` and ``"directory"`` (``{"kind": "directory", "copy":
+    "*.weights.h5"}``) take a path inside the notebook's folder (see
+    :func:`_file`, :func:`_directory`); ``{"kind": "calls", "dirs": [[file
+    names], ...]}`` calls a function on folders made from those names (see
+    :func:`_calls_on_dirs`).
 
     Returns:
         The manifest (name -> ``{"kind", "file"}`` or ``{"kind", "error"}``),
@@ -45,7 +53,11 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
         try:
             if name not in namespace:
                 raise ExportError(f"`{name}` is not defined: write it in its cell and run that cell.")
-            if kind == "calls":
+            if kind == "calls" and "dirs" in spec:
+                entry["file"] = _calls_on_dirs(namespace[name], name, export_dir, spec["dirs"])
+            elif kind == "directory" and isinstance(spec, dict):
+                entry["file"] = _directory(namespace[name], name, export_dir, spec.get("copy", "*"))
+            elif kind == "calls":
                 entry["file"] = _calls(namespace[name], name, export_dir, _call_args(spec, namespace))
             elif kind == "builder" and isinstance(spec, dict):
                 entry["file"] = _builder(namespace[name], name, export_dir, _builder_args(spec, namespace))
@@ -234,6 +246,95 @@ def _calls(obj: Any, name: str, export_dir: Path, calls: list[tuple[str, tuple]]
     return _write_json(results, name, export_dir)
 
 
+MAX_FILE_BYTES = 512 * 2**20
+MAX_DIR_COPIES, MAX_DIR_NAMES = 30, 1000
+DIRECTORY = "<directory>"
+
+
+def _notebook_path(obj: Any, name: str, export_dir: Path) -> tuple[Path, str]:
+    """The path held in ``name``, resolved against the notebook's folder (the
+    export folder's parent), and as shown to the student: relative to it.
+    Paths outside that folder are refused, so no other folder is read."""
+    if not isinstance(obj, (str, os.PathLike)):
+        raise ExportError(f"`{name}` should be a path such as 'training_1/cp.weights.h5', "
+                          f"but it is a {type(obj).__name__}.")
+    workdir = export_dir.resolve().parent
+    path = (workdir / os.fspath(obj)).resolve()
+    if not path.is_relative_to(workdir):
+        raise ExportError(f"`{name}` is {os.fspath(obj)!r}, outside this notebook's folder: write your "
+                          "files under a relative path such as 'training_1/...'.")
+    return path, path.relative_to(workdir).as_posix()
+
+
+def _copy(path: Path, shown: str, export_dir: Path, copy_name: str) -> str:
+    """Copy one file into the export folder, keeping its suffixes (Keras
+    chooses the file format by them): ``cp.weights.h5`` -> ``<copy_name>.weights.h5``."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ExportError(f"'{shown}' is larger than {MAX_FILE_BYTES >> 20} MB; the grader reads smaller files only.")
+    copy = copy_name + "".join(path.suffixes[-2:])
+    shutil.copyfile(path, export_dir / copy)
+    return copy
+
+
+def _file(obj: Any, name: str, export_dir: Path) -> str:
+    """A file the notebook wrote, at the path ``name`` holds: a copy, and its path in ``<name>.json``."""
+    path, shown = _notebook_path(obj, name, export_dir)
+    if not path.is_file():
+        raise ExportError(f"`{name}` is {shown!r}, but no file exists there: run the cell that writes it.")
+    return _write_json({"path": shown, "copy": _copy(path, shown, export_dir, name)}, name, export_dir)
+
+
+def _directory(obj: Any, name: str, export_dir: Path, pattern: str = "*") -> str:
+    """A folder the notebook filled: its entry names (sub-folders end in
+    ``/``) and copies of up to ``MAX_DIR_COPIES`` files matching ``pattern``."""
+    path, shown = _notebook_path(obj, name, export_dir)
+    if not path.is_dir():
+        raise ExportError(f"`{name}` is {shown!r}, but no folder exists there: run the cell that fills it.")
+    entries = sorted(path.iterdir())[:MAX_DIR_NAMES]
+    names = [entry.name + ("/" if entry.is_dir() else "") for entry in entries]
+    matching = [entry for entry in entries if entry.is_file() and fnmatch(entry.name, pattern)]
+    copies = {entry.name: _copy(entry, f"{shown}/{entry.name}", export_dir, f"{name}-{i}")
+              for i, entry in enumerate(matching[:MAX_DIR_COPIES])}
+    return _write_json({"path": shown, "names": names, "copies": copies}, name, export_dir)
+
+
+def _calls_on_dirs(obj: Any, name: str, export_dir: Path, listings: list[list[str]]) -> str:
+    """Call the student's function on folders holding the files named in each
+    listing (empty files, created in listing order with modification times
+    in that order, so the newest file on disk is the last listed).
+
+    Each folder is made inside the export folder and deleted afterwards. A
+    returned path inside the folder comes back as ``<directory>/NAME``, so
+    results compare by name; anything else comes back as it was.
+    """
+    if not callable(obj):
+        raise ExportError(f"`{name}` should be a function, but it is a {type(obj).__name__}.")
+    results = []
+    for number, listing in enumerate(listings):
+        folder = export_dir / f"{name}-call-{number}"
+        shown = f"<a folder holding {', '.join(listing)}>" if listing else "<an empty folder>"
+        try:
+            folder.mkdir()
+            for age, file_name in enumerate(listing):
+                (folder / file_name).write_bytes(b"")
+                os.utime(folder / file_name, (1_600_000_000 + 60 * age,) * 2)
+            results.append({"value": _inside(obj(str(folder)), folder)})
+        except Exception as exc:  # noqa: BLE001 - each call's failure is feedback
+            results.append({"error": f"`{name}({shown})` raised {_one_line(exc)}"})
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return _write_json(results, name, export_dir)
+
+
+def _inside(value: Any, folder: Path) -> Any:
+    if not isinstance(value, (str, os.PathLike)):
+        return _plain(value)
+    path = Path(os.fspath(value)).resolve()
+    if path.is_relative_to(folder.resolve()) and path != folder.resolve():
+        return f"{DIRECTORY}/{path.relative_to(folder.resolve()).as_posix()}"
+    return os.fspath(value)
+
+
 def _one_line(exc: BaseException) -> str:
     line = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return line if len(line) <= 300 else line[:297] + "..."
@@ -248,4 +349,6 @@ _EXPORTERS: dict[str, Callable[[Any, str, Path], str]] = {
     "array": _array,
     "array_head": _array_head,
     "frame": _frame,
+    "file": _file,
+    "directory": _directory,
 }

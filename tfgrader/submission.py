@@ -46,6 +46,10 @@ class Submission:
             self._models[name] = load_model(self._file(name), name)
         return self._models[name]
 
+    def fresh_model(self, name: str) -> Any:
+        """A new copy of the saved model ``name``, for checks that change it (training steps)."""
+        return load_model(self._file(name), name)
+
     def value(self, name: str) -> Any:
         return json.loads(self._file(name).read_text())
 
@@ -77,6 +81,18 @@ class Submission:
     def histories(self, name: str) -> dict[str, dict[str, list]]:
         """A dict of histories, by model name (exported as ``histories``)."""
         return self.value(name)
+
+    def file(self, name: str) -> tuple[str, Path]:
+        """(the path ``name`` held, relative to the notebook's folder; the grader's copy of that file)."""
+        info = self.value(name)
+        return info["path"], self.dir / info["copy"]
+
+    def directory(self, name: str) -> tuple[str, list[str], dict[str, Path]]:
+        """(the folder ``name`` held, relative to the notebook's folder; its
+        entry names, sub-folders ending in ``/``; file name -> grader's copy,
+        for the files the grader asked to copy)."""
+        info = self.value(name)
+        return info["path"], info["names"], {key: self.dir / copy for key, copy in info["copies"].items()}
 
     def calls(self, name: str) -> list[Any]:
         """The results of the calls of function ``name`` the grader asked for.
