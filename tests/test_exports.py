@@ -336,3 +336,70 @@ def test_frame_series_and_errors(export):
     assert manifest["arr"]["error"] == "`arr` should be a pandas DataFrame or Series, but it is a ndarray."
     with pytest.raises(StudentError, match="should be a pandas DataFrame"):
         sub.frame("arr")
+
+
+def test_file_copy_keeps_suffixes_and_path(export, tmp_path):
+    """Is a file the notebook wrote copied with its suffixes, and its path kept relative to the notebook?"""
+    (tmp_path / "training_1").mkdir()
+    (tmp_path / "training_1" / "cp.weights.h5").write_bytes(b"weights")
+    manifest, sub = export(ckpt=("file", "training_1/cp.weights.h5"),
+                           absolute=("file", tmp_path / "training_1" / "cp.weights.h5"))
+    shown, copy = sub.file("ckpt")
+    assert shown == "training_1/cp.weights.h5" and copy.name == "ckpt.weights.h5"
+    assert copy.read_bytes() == b"weights"
+    assert sub.file("absolute")[0] == "training_1/cp.weights.h5"  # inside the notebook's folder: fine
+
+
+def test_file_outside_the_notebook_folder_is_refused(export, tmp_path):
+    """Are missing files, non-paths and paths leaving the notebook's folder (even by a link) refused?"""
+    outside = tmp_path.parent / "another_student.weights.h5"
+    outside.write_bytes(b"not yours")
+    (tmp_path / "link.weights.h5").symlink_to(outside)
+    manifest, sub = export(missing=("file", "training_1/none.weights.h5"), number=("file", 3),
+                           up=("file", "../another_student.weights.h5"), absolute=("file", str(outside)),
+                           link=("file", "link.weights.h5"))
+    assert manifest["missing"]["error"] == ("`missing` is 'training_1/none.weights.h5', but no file exists there: "
+                                            "run the cell that writes it.")
+    assert manifest["number"]["error"].startswith("`number` should be a path")
+    for name in ("up", "absolute", "link"):
+        assert "outside this notebook's folder" in manifest[name]["error"]
+        with pytest.raises(StudentError, match="outside this notebook's folder"):
+            sub.file(name)
+    assert not list((tmp_path / "exports").glob("*.h5"))
+
+
+def test_directory_lists_names_and_copies_matching_files(export, tmp_path):
+    """Does a folder come back as its entry names, with copies of the matching files only?"""
+    folder = tmp_path / "training_2"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("cp-0005.weights.h5", "cp-0010.weights.h5", "notes.txt"):
+        (folder / name).write_text(name)
+    manifest, sub = export(ckpts=({"kind": "directory", "copy": "*.weights.h5"}, "training_2"),
+                           nothing=({"kind": "directory"}, "training_3"))
+    shown, names, copies = sub.directory("ckpts")
+    assert shown == "training_2" and names == ["cp-0005.weights.h5", "cp-0010.weights.h5", "notes.txt", "sub/"]
+    assert sorted(copies) == ["cp-0005.weights.h5", "cp-0010.weights.h5"]
+    assert copies["cp-0010.weights.h5"].read_text() == "cp-0010.weights.h5"
+    assert manifest["nothing"]["error"].endswith("but no folder exists there: run the cell that fills it.")
+
+
+def test_calls_on_folders(export, tmp_path):
+    """Is a function called on folders made from file names, its paths returned by name, and the folders removed?"""
+    import os
+    from pathlib import Path
+
+    seen = []
+
+    def newest_by_time(directory):
+        seen.append(directory)
+        names = sorted(os.listdir(directory), key=lambda n: os.path.getmtime(os.path.join(directory, n)))
+        return os.path.join(directory, names[-1]) if names else None
+
+    spec = {"kind": "calls", "dirs": [[], ["b.txt", "a.txt"], ["c.txt"]]}
+    _, sub = export(newest=(spec, newest_by_time), outside=(spec, lambda d: "/elsewhere/c.txt"),
+                    broken=(spec, lambda d: 1 / len(os.listdir(d))))
+    assert sub.calls("newest") == [None, "<directory>/a.txt", "<directory>/c.txt"]  # times follow the listing
+    assert sub.calls("outside") == ["/elsewhere/c.txt"] * 3
+    with pytest.raises(StudentError, match=r"^`broken\(<an empty folder>\)` raised ZeroDivisionError"):
+        sub.calls("broken")
+    assert all(Path(d).parent == tmp_path / "exports" and not Path(d).exists() for d in seen)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
+import zipfile
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,10 @@ def load_model(path: Path, name: str) -> Any:
     """Load a ``.keras`` file with ``safe_mode=True``, reporting the root cause."""
     import keras
 
+    if Path(path).suffix == ".keras" and not zipfile.is_zipfile(path):
+        # Keras reports such a file as "not found", which misleads.
+        raise StudentError(f"The grader could not load your saved model `{name}` (the .keras file is "
+                           "incomplete or damaged: it is not a zip archive). Save it again.")
     try:
         with warnings.catch_warnings():
             # Keras warns that optimizer slots created by training are not

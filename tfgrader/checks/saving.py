@@ -42,6 +42,7 @@ def expect_weights_file(path: Path, shown: str) -> None:
 
 def restore(architecture: Any, path: Path, shown: str) -> Any:
     """A seeded copy of ``architecture`` with the weights from ``path`` loaded."""
+    expect_weights_file(path, shown)
     model = fresh_copy(architecture)
     try:
         with warnings.catch_warnings():

@@ -1,0 +1,86 @@
+"""Assignment 06 specifics: actionable messages, and damaged files.
+
+The generic pipeline checks for every assignment are in test_assignments.py.
+"""
+
+import json
+import shutil
+
+import pytest
+
+from tfgrader import kernel, samples
+from tfgrader.course import grader_module, requested
+from tfgrader.exports import export_all
+
+A = "06-save_and_restore_models"
+pytestmark = pytest.mark.slow
+
+
+def test_messages_say_what_to_fix(graded):
+    """Do failure messages name the file and say what to change?"""
+    messages = {name: outcome.messages for name, outcome in graded(A).outcomes.items()}
+    assert "save_weights_only=True" in messages["whole_model_checkpoint"]["checkpoint"]
+    assert "Pass the ModelCheckpoint callback" in messages["untrained_checkpoint"]["checkpoint"]
+    assert "save_freq=5 * steps_per_epoch" in messages["save_freq_in_epochs"]["epoch_checkpoints"]
+    assert "cp-100.weights.h5" in messages["lexical_latest"]["latest_checkpoint"]
+    assert "has taken 0 training steps" in messages["optimizer_dropped"]["resume_training"]
+    assert "'saved_model/my_model.keras'" in messages["saved_before_training"]["saved_model"]
+    assert graded(A).outcomes["reference"].score == 17
+
+
+@pytest.fixture(scope="module")
+def reference_exports(course, datasets_available, tmp_path_factory):
+    """The reference notebook run in autograde mode in this process, with its exports kept."""
+    workdir = tmp_path_factory.mktemp("reference")
+    namespace = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NBGRADER_EXECUTION", "autograde")
+        patch.chdir(workdir)
+        for cell in samples.reference(course, A).cells:
+            if cell.cell_type == "code" and "tfgrader.check(" not in cell.source:
+                exec(compile(cell.source, f"<{A}>", "exec"), namespace)  # noqa: S102 - our own reference
+    export_dir = workdir / ".tfgrader"
+    export_dir.mkdir()
+    manifest = export_all(requested(grader_module(course, A)), namespace, export_dir)
+    assert all("error" not in entry for entry in manifest.values()), manifest
+    return export_dir
+
+
+def truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def scramble(path):
+    path.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(range(256)) * 40)
+
+
+# The grader's copy that is damaged -> the checks that read it.
+DAMAGED = [
+    ("checkpoint_path.weights.h5", truncate, {"checkpoint", "restore"}),
+    ("checkpoint_path.weights.h5", scramble, {"checkpoint", "restore"}),
+    ("saved_model_path.keras", truncate, {"saved_model", "resume_training"}),
+    ("saved_model_path.keras", scramble, {"saved_model", "resume_training"}),
+    ("checkpoint_dir-2.weights.h5", truncate, {"epoch_checkpoints"}),  # the latest, cp-0010
+    ("model.keras", truncate, {"checkpoint", "saved_model", "resume_training"}),
+]
+
+
+@pytest.mark.parametrize(("copy", "damage", "loses"), DAMAGED,
+                         ids=[f"{copy}-{damage.__name__}" for copy, damage, _ in DAMAGED])
+def test_damaged_file_fails_its_checks_with_one_line(course, reference_exports, tmp_path, copy, damage, loses):
+    """Does a corrupted or truncated file cost exactly the checks that read it, each with a one-line message?"""
+    export_dir = shutil.copytree(reference_exports, tmp_path / "exports")
+    damage(export_dir / copy)
+    checks = kernel._run_grader(grader_module(course, A), export_dir)["checks"]
+    failed = {name: check["message"] for name, check in checks.items() if not check["passed"]}
+    assert set(failed) == loses, failed
+    for message in failed.values():
+        assert "\n" not in message and "Traceback" not in message and "grader hit an error" not in message
+        assert "could not load" in message or "not a readable" in message or "do not load" in message, message
+
+
+def test_reference_exports_pass(course, reference_exports, tmp_path):
+    """Do the kept exports of the reference pass every check (so the damage tests start from full points)?"""
+    export_dir = shutil.copytree(reference_exports, tmp_path / "exports")
+    checks = kernel._run_grader(grader_module(course, A), export_dir)["checks"]
+    assert all(check["passed"] for check in checks.values()), json.dumps(checks, indent=1)
