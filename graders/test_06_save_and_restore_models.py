@@ -161,6 +161,7 @@ def test_epoch_checkpoints(submission, mnist):
         f"epochs, and cp-0000 if you saved the initial weights), but it holds {', '.join(found) or 'none'}. "
         "save_freq counts batches: use save_freq=5 * steps_per_epoch, and start from an empty folder.")
     latest = epochs_saved(found)[epochs]
+    assert latest in copies, f"'{shown}/{latest}' is not a plain file (a link?): save the checkpoints there."
     model = restore(submission.model("create_model"), copies[latest], f"{shown}/{latest}")
     measured = accuracy(model, *mnist[2:])
     assert measured >= MIN_LATEST_ACCURACY, (

@@ -374,11 +374,14 @@ def test_directory_lists_names_and_copies_matching_files(export, tmp_path):
     (folder / "sub").mkdir(parents=True)
     for name in ("cp-0005.weights.h5", "cp-0010.weights.h5", "notes.txt"):
         (folder / name).write_text(name)
+    (tmp_path.parent / "elsewhere.weights.h5").write_text("not yours")
+    (folder / "cp-0015.weights.h5").symlink_to(tmp_path.parent / "elsewhere.weights.h5")
     manifest, sub = export(ckpts=({"kind": "directory", "copy": "*.weights.h5"}, "training_2"),
                            nothing=({"kind": "directory"}, "training_3"))
     shown, names, copies = sub.directory("ckpts")
-    assert shown == "training_2" and names == ["cp-0005.weights.h5", "cp-0010.weights.h5", "notes.txt", "sub/"]
-    assert sorted(copies) == ["cp-0005.weights.h5", "cp-0010.weights.h5"]
+    assert shown == "training_2" and names == ["cp-0005.weights.h5", "cp-0010.weights.h5", "cp-0015.weights.h5",
+                                               "notes.txt", "sub/"]
+    assert sorted(copies) == ["cp-0005.weights.h5", "cp-0010.weights.h5"]  # the link is not followed
     assert copies["cp-0010.weights.h5"].read_text() == "cp-0010.weights.h5"
     assert manifest["nothing"]["error"].endswith("but no folder exists there: run the cell that fills it.")
 

@@ -292,7 +292,9 @@ def _directory(obj: Any, name: str, export_dir: Path, pattern: str = "*") -> str
         raise ExportError(f"`{name}` is {shown!r}, but no folder exists there: run the cell that fills it.")
     entries = sorted(path.iterdir())[:MAX_DIR_NAMES]
     names = [entry.name + ("/" if entry.is_dir() else "") for entry in entries]
-    matching = [entry for entry in entries if entry.is_file() and fnmatch(entry.name, pattern)]
+    # Links are listed but never followed: they could lead out of the notebook's folder.
+    matching = [entry for entry in entries
+                if entry.is_file() and not entry.is_symlink() and fnmatch(entry.name, pattern)]
     copies = {entry.name: _copy(entry, f"{shown}/{entry.name}", export_dir, f"{name}-{i}")
               for i, entry in enumerate(matching[:MAX_DIR_COPIES])}
     return _write_json({"path": shown, "names": names, "copies": copies}, name, export_dir)
