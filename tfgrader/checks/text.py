@@ -115,3 +115,12 @@ def expect_vocabulary_fits(model: Any, max_index: int, what: str = "the data") -
         assert config["input_dim"] > max_index, (
             f"Your model's Embedding layer has input_dim={config['input_dim']}, but the word indices in {what} "
             f"go up to {max_index}, so the model cannot run on them. Give the Embedding input_dim={max_index + 1}.")
+
+
+def multi_hot(sequences: Any, dimension: int) -> np.ndarray:
+    """Each sequence as a float32 row of ``dimension`` zeros with 1.0 at every
+    index it holds (a bag of words: order and repeats are dropped)."""
+    rows = np.zeros((len(sequences), dimension), dtype="float32")
+    for row, indices in enumerate(sequences):
+        rows[row, np.asarray(indices, dtype=int)] = 1.0
+    return rows

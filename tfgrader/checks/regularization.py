@@ -1,0 +1,182 @@
+"""Checks that regularization is in place and really works.
+
+The effect checks train paired models briefly under fixed seeds: a
+regularized model and its baseline start from the same initial weights and
+see the batches in the same order, so what differs between their curves is
+the regularizer alone. Gaps are measured with a binary cross-entropy metric
+compiled by the grader: the training ``loss`` of an L2 model also holds the
+penalty, which would make its gap look smaller than it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tfgrader.checks.architecture import layers_of, output_activation
+from tfgrader.checks.training import deterministic
+from tfgrader.submission import StudentError
+
+BCE = "bce"
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Per-epoch binary cross-entropy of one grader run, and the trained model."""
+
+    train: list[float]
+    val: list[float]
+    model: Any
+
+    @property
+    def gap(self) -> float:
+        """Validation minus training cross-entropy after the last epoch."""
+        return self.val[-1] - self.train[-1]
+
+    @property
+    def best_epoch(self) -> int:
+        """The epoch (from 1) with the lowest validation cross-entropy."""
+        return lowest_epoch(self.val)
+
+
+def lowest_epoch(values: list[float]) -> int:
+    return int(np.argmin(values)) + 1
+
+
+def final_gap(history: dict[str, list], metric: str) -> float:
+    return history[f"val_{metric}"][-1] - history[metric][-1]
+
+
+def initial_weights(model: Any, seed: int = 0) -> list[np.ndarray]:
+    """Seeded initial weights for ``model``'s architecture."""
+    import keras
+
+    deterministic(seed)
+    return keras.models.clone_model(model).get_weights()
+
+
+def train_curves(model: Any, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray], *,
+                 epochs: int, batch_size: int, weights: list[np.ndarray] | None = None, seed: int = 0,
+                 name: str = "model", compiled_as: Any = None) -> Curves:
+    """Train a copy of ``model`` from ``weights`` (else seeded ones) with the
+    optimizer and loss of ``compiled_as`` (default: its own), recording the
+    binary cross-entropy per epoch.
+
+    Raises:
+        StudentError: if the model is not compiled, its weights do not fit
+            ``weights``, or training fails or diverges.
+    """
+    import keras
+
+    source = model if compiled_as is None else compiled_as
+    config = source.get_compile_config() if getattr(source, "compiled", False) else None
+    if not config:
+        raise StudentError(f"`{name}()` returns a model that was never compiled, so it cannot be trained.")
+    deterministic(seed)
+    copy = keras.models.clone_model(model)
+    if weights is not None:
+        shapes = [tuple(w.shape) for w in copy.get_weights()]
+        if shapes != [tuple(w.shape) for w in weights]:
+            raise StudentError(
+                f"`{name}()` should be the baseline with regularization added, so its weights have the same "
+                f"shapes as the baseline's; they are {shapes}.")
+        copy.set_weights(weights)
+    logits = output_activation(copy) != "sigmoid"
+    copy.compile_from_config(config)  # the student's optimizer and loss, with the grader's metric
+    copy.compile(optimizer=copy.optimizer, loss=copy.loss,
+                 metrics=[keras.metrics.BinaryCrossentropy(from_logits=logits, name=BCE)])
+    deterministic(seed)  # the same batches, in the same order, for every model of a pair
+    try:
+        history = copy.fit(*train, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=0).history
+    except Exception as exc:  # noqa: BLE001
+        raise StudentError(f"Training `{name}()` failed: {type(exc).__name__}: {str(exc)[:200]}") from None
+    curves = Curves(history[BCE], history[f"val_{BCE}"], copy)
+    if not np.all(np.isfinite(curves.train + curves.val)):
+        raise StudentError(f"Training `{name}()` gave a cross-entropy that is not a number (NaN or infinity).")
+    return curves
+
+
+def without_regularization(model: Any) -> Any:
+    """The same architecture with no weight penalties and every Dropout rate
+    set to 0: the baseline a regularized model is compared with. It has the
+    same weights as ``model`` (Dropout layers have none), so both can start
+    from the same values. Works for Sequential and functional models."""
+    config = model.get_config()
+    for layer in config["layers"]:
+        settings = layer["config"]
+        for key in ("kernel_regularizer", "bias_regularizer", "activity_regularizer"):
+            if key in settings:
+                settings[key] = None
+        if layer["class_name"] == "Dropout":
+            settings["rate"] = 0.0
+    return type(model).from_config(config)
+
+
+def paired_curves(model: Any, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray], *,
+                  epochs: int, batch_size: int, name: str, seed: int = 0) -> tuple[Curves, Curves]:
+    """(baseline, model): ``model`` and :func:`without_regularization` of it,
+    trained alike from the same seeded initial weights."""
+    if not getattr(model, "compiled", False) or not model.get_compile_config():
+        raise StudentError(f"`{name}()` returns a model that was never compiled, so it cannot be trained.")
+    twin = without_regularization(model)
+    weights = initial_weights(twin, seed)
+    settings = dict(epochs=epochs, batch_size=batch_size, weights=weights, seed=seed, name=name, compiled_as=model)
+    return train_curves(twin, train, val, **settings), train_curves(model, train, val, **settings)
+
+
+def kernel_norm(model: Any) -> float:
+    """The Euclidean norm of all the Dense kernels together."""
+    squares = [np.sum(np.square(np.asarray(layer.kernel))) for layer in model.layers if hasattr(layer, "kernel")]
+    return float(np.sqrt(np.sum(squares)))
+
+
+def l2_factors(model: Any) -> list[tuple[str, float | None]]:
+    """(layer name, L2 factor of its kernel regularizer or None) for each Dense layer.
+
+    ``L2(f)``, ``L1L2(l1=0, l2=f)`` and the string ``"l2"`` (``L2(0.01)``)
+    all count; a regularizer with an L1 part gives ``float('nan')``.
+    """
+    factors = []
+    for layer in model.layers:
+        if type(layer).__name__ != "Dense":
+            continue
+        regularizer = layer.kernel_regularizer
+        if regularizer is None:
+            factors.append((layer.name, None))
+            continue
+        config = regularizer.get_config()
+        factor = float(config.get("l2", 0.0)) if not config.get("l1") else float("nan")
+        factors.append((layer.name, factor))
+    return factors
+
+
+def expect_l2(model: Any, factor: float, *, hidden: int) -> None:
+    """The first ``hidden`` Dense layers carry an L2 kernel regularizer of
+    ``factor``; the output layer carries none."""
+    factors = l2_factors(model)
+    for position, (name, have) in enumerate(factors, start=1):
+        is_output = position == len(factors)
+        if is_output:
+            assert have is None, (
+                f"The output layer '{name}' carries an L2 regularizer; put it on the hidden Dense layers only.")
+            continue
+        assert have is not None, (
+            f"Dense layer {position} ('{name}') has no weight regularizer: pass "
+            f"kernel_regularizer=keras.regularizers.l2({factor}) to each hidden Dense layer.")
+        assert np.isclose(have, factor, rtol=1e-6, atol=0), (
+            f"Dense layer {position} ('{name}') has an L2 factor of {have:g}; this exercise asks for {factor} "
+            "(note that the string 'l2' means 0.01)." if np.isfinite(have) else
+            f"Dense layer {position} ('{name}') has an L1 penalty; this exercise asks for L2 only.")
+    assert len(factors) == hidden + 1, (
+        f"Your model has {len(factors)} Dense layers; this exercise asks for {hidden} hidden ones and the output.")
+
+
+def expect_no_l2(model: Any, what: str) -> None:
+    regularized = [name for name, factor in l2_factors(model) if factor is not None]
+    assert not regularized, f"{what} should have no weight regularizer, but '{regularized[0]}' has one."
+
+
+def dropout_rates(model: Any) -> list[float]:
+    return [layer["rate"] for layer in layers_of(model) if layer["kind"] == "Dropout"]
