@@ -39,11 +39,12 @@ How the thresholds were chosen, measured on 2 CPU cores with seeds 0, 1, 2
   its lowest point strictly before the baseline does. A "bigger" model of
   the baseline's size repeats the baseline's run: the same epoch, so it fails.
 - histories: in the notebook's own run (autograde mode: the same 2,000 and
-  2,000 reviews, 15 epochs, each model built right after the same seed)
-  those orders hold: the bigger model's lowest validation cross-entropy
-  after epoch 2 against 9, and final gaps of 0.37-0.38 (baseline), 0.34-0.36
-  (L2) and 0.12-0.20 (dropout). The L2 gap is the thin one (about 0.025
-  narrower), and it is stable because the notebook seeds each model alike.
+  2,000 reviews, 10 epochs, each model built right after the same seed, 45 s
+  for the notebook) the bigger model's validation cross-entropy was lowest
+  after epoch 1 and the baseline's after epoch 9; the final gaps were 0.318
+  (baseline), 0.300 (L2) and 0.036 (dropout). The L2 gap is the thin one,
+  and it is stable because the notebook seeds the two models alike, as the
+  grader does. A model stored under another's name breaks these orders.
 """
 
 import numpy as np
