@@ -41,7 +41,7 @@ sys.path.insert(0, str(COURSE / "graders"))
 class Graded:
     """One assignment graded once in a scratch copy of the course: the
     reference, the release copy, every sample, an unreadable notebook, and
-    a second grading of the reference and the first sample."""
+    a second grading of the first sample."""
 
     def __init__(self, course: Path, assignment: str, scratch: Path) -> None:
         from tfgrader import pipeline
@@ -56,7 +56,9 @@ class Graded:
         broken.write_text('{"cells": [ this is not json')
         self.runs = {r.student: r for r in pipeline.autograde_all(self.course, assignment)}
         self.outcomes = {o.student: o for o in outcomes(self.course, assignment, expected, self.runs)}
-        self.rerun = [s for s in expected if s != "release"][:2]
+        # The first sample passes some checks and fails others, with measured
+        # figures in its messages: grading it again tests both kinds.
+        self.rerun = [s for s in expected if s not in ("reference", "release")][:1]
         self.first = {s: self.results(s) for s in self.rerun}
         for student in self.rerun:
             pipeline.autograde(self.course, assignment, student)

@@ -63,13 +63,6 @@ def test_messages_say_what_to_fix(graded, imdb_available):
 
 
 @pytest.mark.slow
-def test_hidden_grading_stays_quick(graded, imdb_available):
-    """Does the clean grading process stay far below its 240 s timeout (about 12 s measured)?"""
-    for student, outcome in graded(A).outcomes.items():
-        assert outcome.grader_s is not None and outcome.grader_s < 60, (student, outcome.grader_s)
-
-
-@pytest.mark.slow
 def test_logit_output_is_accepted(course, imdb_available, tmp_path):
     """Does a logit output with from_logits=True keep every point?"""
     from samples_03_basic_text_classification import ACCEPTED
