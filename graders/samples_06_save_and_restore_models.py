@@ -33,13 +33,13 @@ SAMPLES = [
             ("model", "callbacks=[cp_callback], ", "")),
            # restored_acc is what those (untrained) weights really score, so
            # only the checkpoint itself is wrong.
-           frozenset({"checkpoint"})),
+           frozenset({"trained_checkpoint"})),
     Sample("whole_model_checkpoint", "ModelCheckpoint without save_weights_only writes a whole model",
            (("checkpoint_path", "save_weights_only=True, ", ""),),
            # Keras writes a legacy whole-model HDF5 file under the weights
            # name, and the notebook's own load_weights() then fails, so
            # restored_acc is never set.
-           frozenset({"checkpoint", "restore"})),
+           frozenset({"trained_checkpoint", "restore"})),
     Sample("restored_into_other_architecture", "the checkpoint is restored into a model with sigmoid units",
            (("restored_acc", "new_model.load_weights(checkpoint_path)", SIGMOID_MODEL),),
            frozenset({"restore"})),

@@ -114,7 +114,7 @@ def test_architecture(submission):
 
 
 @check(points=3)
-def test_checkpoint(submission, restored, mnist):
+def test_trained_checkpoint(submission, restored, mnist):
     model, shown = restored
     trained = submission.model("model")
     x_test, y_test = mnist[2:]

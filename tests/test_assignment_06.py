@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 def test_messages_say_what_to_fix(graded):
     """Do failure messages name the file and say what to change?"""
     messages = {name: outcome.messages for name, outcome in graded(A).outcomes.items()}
-    assert "save_weights_only=True" in messages["whole_model_checkpoint"]["checkpoint"]
-    assert "Pass the ModelCheckpoint callback" in messages["untrained_checkpoint"]["checkpoint"]
+    assert "save_weights_only=True" in messages["whole_model_checkpoint"]["trained_checkpoint"]
+    assert "Pass the ModelCheckpoint callback" in messages["untrained_checkpoint"]["trained_checkpoint"]
     assert "save_freq=5 * steps_per_epoch" in messages["save_freq_in_epochs"]["epoch_checkpoints"]
     assert "cp-100.weights.h5" in messages["lexical_latest"]["latest_checkpoint"]
     assert "has taken 0 training steps" in messages["optimizer_dropped"]["resume_training"]
@@ -56,12 +56,12 @@ def scramble(path):
 
 # The grader's copy that is damaged -> the checks that read it.
 DAMAGED = [
-    ("checkpoint_path.weights.h5", truncate, {"checkpoint", "restore"}),
-    ("checkpoint_path.weights.h5", scramble, {"checkpoint", "restore"}),
+    ("checkpoint_path.weights.h5", truncate, {"trained_checkpoint", "restore"}),
+    ("checkpoint_path.weights.h5", scramble, {"trained_checkpoint", "restore"}),
     ("saved_model_path.keras", truncate, {"saved_model", "resume_training"}),
     ("saved_model_path.keras", scramble, {"saved_model", "resume_training"}),
     ("checkpoint_dir-2.weights.h5", truncate, {"epoch_checkpoints"}),  # the latest, cp-0010
-    ("model.keras", truncate, {"checkpoint", "saved_model", "resume_training"}),
+    ("model.keras", truncate, {"trained_checkpoint", "saved_model", "resume_training"}),
 ]
 
 

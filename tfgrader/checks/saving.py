@@ -63,7 +63,9 @@ def load_saved_model(path: Path, shown: str) -> Any:
 
 
 def same_predictions(a: Any, b: Any, x: np.ndarray, tolerance: float = 1e-5) -> bool:
-    return bool(np.allclose(a.predict(x, verbose=0), b.predict(x, verbose=0), rtol=0, atol=tolerance))
+    """Whether two models give the same outputs on ``x``, to ``tolerance``."""
+    first, second = np.asarray(a.predict(x, verbose=0)), np.asarray(b.predict(x, verbose=0))
+    return first.shape == second.shape and bool(np.allclose(first, second, rtol=0, atol=tolerance))
 
 
 def epochs_saved(names: list[str]) -> dict[int, str]:
