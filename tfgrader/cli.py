@@ -16,7 +16,8 @@ EXAMPLES = """examples:
   tfgrader demo                          generate, grade sample submissions, print the gradebook
   tfgrader data                          check the dataset files the course will use
   tfgrader validate 01-keras-overview    prove the graders on reference, release copy and wrong samples
-  tfgrader autograde 01-keras-overview   autograde every submission, one student at a time
+  tfgrader autograde 01-keras-overview   autograde every submission, one student per process
+  tfgrader autograde --workers 2 01-keras-overview   two students at a time
   tfgrader report 01-keras-overview      print points and failed checks per student
 """
 
@@ -31,7 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     data_cmd.add_argument("--dir", help="folder to check (default: TFGRADER_DATA_DIR, else Keras's cache)")
     for name, text in (("validate", "prove an assignment's graders"), ("autograde", "autograde all submissions"),
                        ("report", "print the gradebook of an assignment")):
-        commands.add_parser(name, help=text).add_argument("assignment")
+        command = commands.add_parser(name, help=text)
+        command.add_argument("assignment")
+        if name != "report":
+            command.add_argument("--workers", type=int, default=None,
+                                 help="students graded at once, each in its own process "
+                                      "(default: TFGRADER_WORKERS, else 1; about the number of cores)")
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
@@ -69,7 +75,7 @@ def validate(args: argparse.Namespace) -> int:
     from tfgrader.validate import format_outcomes, validate as run_validation
 
     with tempfile.TemporaryDirectory(prefix="tfgrader-validate-") as scratch:
-        outcomes = run_validation(_course(args), args.assignment, Path(scratch) / "course")
+        outcomes = run_validation(_course(args), args.assignment, Path(scratch) / "course", workers=args.workers)
     print(format_outcomes(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
 
@@ -78,7 +84,7 @@ def autograde(args: argparse.Namespace) -> int:
     from tfgrader import pipeline, report
 
     course = _course(args)
-    runs = pipeline.autograde_all(course, args.assignment)
+    runs = pipeline.autograde_all(course, args.assignment, workers=args.workers)
     problems = {r.student: r.error for r in runs if not r.ok}
     print(report.format_table(report.scores(course, args.assignment), problems))
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +65,20 @@ def autograde(course: Path, assignment: str, student: str, *options: str,
     return Run(student, True)
 
 
-def autograde_all(course: Path, assignment: str, *options: str, names: list[str] | None = None) -> list[Run]:
-    """Autograde every submitted student (or ``names``), one at a time."""
-    return [autograde(course, assignment, s, *options) for s in (names or students(course, assignment))]
+def autograde_all(course: Path, assignment: str, *options: str, names: list[str] | None = None,
+                  workers: int | None = None) -> list[Run]:
+    """Autograde every submitted student (or ``names``), in that order.
+
+    ``workers`` students are graded at once, each in its own nbgrader
+    process (default: ``TFGRADER_WORKERS``, else 1). The gradebook is SQLite,
+    whose short write transactions wait for one another.
+    """
+    todo = names or students(course, assignment)
+    workers = workers or int(os.environ.get("TFGRADER_WORKERS", "1"))
+    if workers <= 1:
+        return [autograde(course, assignment, s, *options) for s in todo]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda student: autograde(course, assignment, student, *options), todo))
 
 
 def feedback(course: Path, assignment: str, student: str) -> Path:

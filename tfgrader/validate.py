@@ -57,12 +57,12 @@ def submit_all(course: Path, assignment: str, extra: list[samples.Sample] = ()) 
     return expected
 
 
-def validate(course: Path, assignment: str, workdir: Path, *options: str) -> list[Outcome]:
+def validate(course: Path, assignment: str, workdir: Path, *options: str, workers: int | None = None) -> list[Outcome]:
     """Grade the reference, the release copy and all samples in ``workdir``."""
     scratch = copy_course(course, workdir)
     pipeline.generate(scratch, assignment)
     expected = submit_all(scratch, assignment)
-    runs = {run.student: run for run in pipeline.autograde_all(scratch, assignment, *options)}
+    runs = {run.student: run for run in pipeline.autograde_all(scratch, assignment, *options, workers=workers)}
     return outcomes(scratch, assignment, expected, runs)
 
 
