@@ -100,14 +100,14 @@ def stack(width: int, dropout: float | None = None) -> list[Layer]:
 
 @pytest.fixture(scope="module")
 def imdb():
-    (x_train, y_train), (x_test, y_test) = data.imdb(num_words=NUM_WORDS)
-    return x_train, y_train, x_test, y_test
+    """((train reviews, labels), (test reviews, labels)), as the notebook loads them."""
+    return data.imdb(num_words=NUM_WORDS)
 
 
 @pytest.fixture(scope="module")
 def subset(imdb):
     """The grader's fixed training and validation reviews, multi-hot, with 2-D labels."""
-    x_train, y_train, x_test, y_test = imdb
+    (x_train, y_train), (x_test, y_test) = imdb
     return ((multi_hot(x_train[:TRAIN_N], NUM_WORDS), y_train[:TRAIN_N].reshape(-1, 1).astype("float32")),
             (multi_hot(x_test[:VAL_N], NUM_WORDS), y_test[:VAL_N].reshape(-1, 1).astype("float32")))
 
@@ -125,7 +125,7 @@ def test_multi_hot(submission, imdb):
         assert np.array_equal(have.astype(float), want), (
             f"`{call}` gives {have.astype(float).tolist()}; it should be {want.tolist()}: 1.0 at each index the "
             "sequence holds (once, however often the index repeats, and index 0 included), 0.0 elsewhere.")
-    for name, sequences in (("train_data", imdb[0]), ("test_data", imdb[2])):
+    for name, (sequences, _) in zip(("train_data", "test_data"), imdb):
         _expect_encoded(submission, name, sequences)
 
 
