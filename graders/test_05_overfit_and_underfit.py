@@ -54,7 +54,8 @@ from tfgrader import data
 from tfgrader.checks.architecture import (
     SIGMOID_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers, output_activation)
 from tfgrader.checks.regularization import (
-    dropout_rates, expect_l2, expect_no_l2, final_gap, kernel_norm, lowest_epoch, paired_curves, train_curves)
+    dropout_rates, expect_l2, expect_no_l2, final_gap, kernel_norm, lowest_epoch, paired_curves, plain_curves,
+    train_curves)
 from tfgrader.checks.text import multi_hot
 from tfgrader.plugin import check
 
@@ -208,9 +209,13 @@ def test_dropout_effect(submission, subset):
 
 @check(points=2)
 def test_capacity_effect(submission, subset):
-    runs = {name: train_curves(submission.model(name), *subset, epochs=CAPACITY_EPOCHS, batch_size=BATCH,
-                               name=name) for name in ("build_baseline", "build_bigger")}
-    best = {name: curves.best_epoch for name, curves in runs.items()}
+    # The baseline's first CAPACITY_EPOCHS epochs of its EPOCHS-epoch run:
+    # the same run as the regularized models' twins, trained once.
+    baseline = plain_curves(submission.model("build_baseline"), *subset, epochs=EPOCHS, batch_size=BATCH,
+                            name="build_baseline")
+    bigger = train_curves(submission.model("build_bigger"), *subset, epochs=CAPACITY_EPOCHS, batch_size=BATCH,
+                          name="build_bigger")
+    best = {"build_baseline": lowest_epoch(baseline.val[:CAPACITY_EPOCHS]), "build_bigger": bigger.best_epoch}
     assert best["build_bigger"] < best["build_baseline"], (
         f"Trained by the grader for {CAPACITY_EPOCHS} epochs, your bigger model's validation cross-entropy is lowest "
         f"after epoch {best['build_bigger']}, and the baseline's after epoch {best['build_baseline']}; a model with "

@@ -12,7 +12,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from tfgrader.checks.regularization import (  # noqa: E402
-    expect_l2, final_gap, kernel_norm, l2_factors, lowest_epoch, paired_curves, train_curves,
+    expect_l2, final_gap, kernel_norm, l2_factors, lowest_epoch, paired_curves, plain_curves, train_curves,
     without_regularization)
 from tfgrader.checks.text import multi_hot  # noqa: E402
 from tfgrader.submission import StudentError  # noqa: E402
@@ -105,7 +105,7 @@ def test_paired_runs_separate_regularized_from_plain(reviews):
     plain, l2 = paired_curves(classifier(l2=0.01), *reviews, name="l2", **settings)
     assert kernel_norm(l2.model) < 0.9 * kernel_norm(plain.model)
     plain_d, dropout = paired_curves(classifier(dropout=0.5), *reviews, name="d", **settings)
-    assert plain_d.val == pytest.approx(plain.val)  # the same twin, the same run
+    assert plain_d is plain  # the same twin (Dropout at rate 0 changes nothing): trained once
     assert dropout.gap < plain.gap
     same, zero = paired_curves(classifier(dropout=0.0), *reviews, name="z", **settings)
     assert zero.val == same.val and zero.train == same.train
@@ -126,3 +126,14 @@ def test_uncompiled_or_mismatched_models_are_student_errors(reviews):
     with pytest.raises(StudentError, match="same shapes"):
         train_curves(classifier(width=8), *reviews, epochs=1, batch_size=32,
                      weights=classifier().get_weights(), name="build_x")
+
+
+def test_plain_curves_are_remembered_only_for_the_same_run(reviews):
+    """Is a run reused for the same model, settings and arrays, and never for other ones?"""
+    first = plain_curves(classifier(width=4), *reviews, epochs=2, batch_size=32, name="a")
+    assert plain_curves(classifier(width=4), *reviews, epochs=2, batch_size=32, name="b") is first
+    assert plain_curves(classifier(width=4), *reviews, epochs=3, batch_size=32, name="c") is not first
+    assert plain_curves(classifier(width=5), *reviews, epochs=2, batch_size=32, name="d") is not first
+    assert plain_curves(classifier(width=4), *reviews, epochs=2, batch_size=32, seed=1, name="e") is not first
+    copy = tuple(np.array(a) for a in reviews[0])
+    assert plain_curves(classifier(width=4), copy, reviews[1], epochs=2, batch_size=32, name="f") is not first
