@@ -240,6 +240,18 @@ def test_grade_namespace(toy_course, workdir):
     assert set(json.loads((export_dir / "manifest.json").read_text())) == {"answer", "model"}
 
 
+def test_grade_namespace_removes_folders_too(toy_course, workdir, monkeypatch):
+    """Does a folder left in the export folder (say, by a grader) get removed without breaking the grade?"""
+    def grader_leaving_a_folder(module, export_dir):
+        (export_dir / "leftover" / "deeper").mkdir(parents=True)
+        (export_dir / "leftover" / "deeper" / "file.txt").write_text("x")
+        return {"checks": {}}
+
+    monkeypatch.setattr(kernel, "_run_grader", grader_leaving_a_folder)
+    assert kernel.grade_namespace("toy-assignment", {"answer": 1}, workdir) == {"checks": {}}
+    assert sorted(p.name for p in (workdir / kernel.EXPORT_DIRNAME).iterdir()) == ["manifest.json"]
+
+
 @pytest.mark.parametrize("breakage, expected", [
     ("timeout", "Grading took longer than 0.01 s and was stopped."),
     ("crash", "The grader could not run (no output); please tell your instructor."),

@@ -81,7 +81,11 @@ def grade_namespace(assignment: str, namespace: dict, workdir: Path | None = Non
     finally:
         # Keep the record of what was graded, drop the bulky copies.
         for path in export_dir.iterdir():
-            if path.name not in (exports.MANIFEST, "results.json"):
+            if path.name in (exports.MANIFEST, "results.json"):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
                 path.unlink()
 
 
