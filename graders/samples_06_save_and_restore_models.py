@@ -64,4 +64,19 @@ SAMPLES = [
            (("create_model", "Dense(512", "Dense(256"),),
            # every file is saved and restored consistently with that architecture
            frozenset({"architecture"})),
+    # A correct variant the contract accepts: it must keep every point.
+    Sample("softmax_output", "a softmax output layer with a plain cross-entropy, built with the functional API",
+           (("create_model", """    model = keras.Sequential([
+        keras.Input(shape=(784,)),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dropout(0.2),
+        keras.layers.Dense(10),
+    ])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),""", """    inputs = keras.Input(shape=(784,))
+    hidden = keras.layers.Dropout(0.2)(keras.layers.Dense(512, activation="relu")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
+    model.compile(optimizer="adam",
+                  loss="sparse_categorical_crossentropy","""),),
+           frozenset()),
 ]
