@@ -27,7 +27,8 @@ class Sample:
         name: student id used for it, e.g. ``"wrong_units"``.
         about: what is wrong, in a few words.
         edits: ``(grade_id, old, new)`` text replacements; ``old`` must occur.
-        loses: the checks it must fail; every other check must pass.
+        loses: the checks it must fail; every other check must pass (empty for a
+            correct variant the contract accepts).
     """
 
     name: str
