@@ -53,7 +53,7 @@ from tfgrader.checks.saving import (
     WEIGHTS_SUFFIX, epochs_saved, expect_suffix, expected_epoch_files,
     load_saved_model, loss_after_one_step, optimizer_steps, restore, same_predictions)
 from tfgrader.checks.training import accuracy
-from tfgrader.exports import DIRECTORY
+from tfgrader.file_exports import DIRECTORY
 from tfgrader.plugin import check
 
 EXPORTS = {

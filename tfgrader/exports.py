@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import traceback
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
+from tfgrader import file_exports
 
 MANIFEST = "manifest.json"
 HEAD_ROWS = 1000
@@ -38,9 +37,9 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
     Kind ``"frame"`` takes a pandas DataFrame or Series (see :func:`_frame`).
     Kinds ``"file"`` and ``"directory"`` (``{"kind": "directory", "copy":
     "*.weights.h5"}``) take a path inside the notebook's folder (see
-    :func:`_file`, :func:`_directory`); ``{"kind": "calls", "dirs": [[file
+    :mod:`tfgrader.file_exports`); ``{"kind": "calls", "dirs": [[file
     names], ...]}`` calls a function on folders made from those names (see
-    :func:`_calls_on_dirs`).
+    :func:`tfgrader.file_exports.calls_on_dirs`).
 
     Returns:
         The manifest (name -> ``{"kind", "file"}`` or ``{"kind", "error"}``),
@@ -54,9 +53,9 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
             if name not in namespace:
                 raise ExportError(f"`{name}` is not defined: write it in its cell and run that cell.")
             if kind == "calls" and "dirs" in spec:
-                entry["file"] = _calls_on_dirs(namespace[name], name, export_dir, spec["dirs"])
+                entry["file"] = file_exports.calls_on_dirs(namespace[name], name, export_dir, spec["dirs"])
             elif kind == "directory" and isinstance(spec, dict):
-                entry["file"] = _directory(namespace[name], name, export_dir, spec.get("copy", "*"))
+                entry["file"] = file_exports.directory(namespace[name], name, export_dir, spec.get("copy", "*"))
             elif kind == "calls":
                 entry["file"] = _calls(namespace[name], name, export_dir, _call_args(spec, namespace))
             elif kind == "builder" and isinstance(spec, dict):
@@ -68,7 +67,7 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
         except ExportError as exc:
             entry["error"] = str(exc)
         except Exception as exc:  # noqa: BLE001 - any student failure becomes feedback
-            entry["error"] = f"Exporting `{name}` failed: {_one_line(exc)}"
+            entry["error"] = f"Exporting `{name}` failed: {one_line(exc)}"
         manifest[name] = entry
     (export_dir / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return manifest
@@ -83,7 +82,7 @@ def _model(obj: Any, name: str, export_dir: Path) -> str:
     try:
         obj.save(path)
     except Exception as exc:  # noqa: BLE001
-        raise ExportError(f"Your model `{name}` could not be saved as a .keras file: {_one_line(exc)}") from exc
+        raise ExportError(f"Your model `{name}` could not be saved as a .keras file: {one_line(exc)}") from exc
     return path.name
 
 
@@ -95,7 +94,7 @@ def _builder(obj: Any, name: str, export_dir: Path, args: dict[str, Any] | None 
     try:
         model = obj(*args.values())
     except Exception as exc:  # noqa: BLE001
-        raise ExportError(f"Calling `{call}` raised {_one_line(exc)}") from exc
+        raise ExportError(f"Calling `{call}` raised {one_line(exc)}") from exc
     return _model_as(model, name, export_dir, call)
 
 
@@ -121,8 +120,8 @@ def _history(obj: Any, name: str, export_dir: Path) -> str:
     if not isinstance(record, dict):
         raise ExportError(f"`{name}` should be the History that fit() returned, but it is a {type(obj).__name__}.")
     data = {"history": {k: [_number(v) for v in vals] for k, vals in record.items()},
-            "params": _plain(getattr(obj, "params", {}) or {})}
-    return _write_json(data, name, export_dir)
+            "params": plain(getattr(obj, "params", {}) or {})}
+    return write_json(data, name, export_dir)
 
 
 def _histories(obj: Any, name: str, export_dir: Path) -> str:
@@ -137,11 +136,11 @@ def _histories(obj: Any, name: str, export_dir: Path) -> str:
             raise ExportError(f"`{name}[{key!r}]` should be the History that fit() returned, "
                               f"but it is a {type(history).__name__}.")
         data[str(key)] = {k: [_number(v) for v in vals] for k, vals in record.items()}
-    return _write_json(data, name, export_dir)
+    return write_json(data, name, export_dir)
 
 
 def _value(obj: Any, name: str, export_dir: Path) -> str:
-    return _write_json(_plain(obj), name, export_dir)
+    return write_json(plain(obj), name, export_dir)
 
 
 def _array(obj: Any, name: str, export_dir: Path) -> str:
@@ -159,7 +158,7 @@ def _array_head(obj: Any, name: str, export_dir: Path, rows: int = HEAD_ROWS) ->
     if array.size and array.dtype.kind in "biuf":
         stats.update(min=float(array.min()), max=float(array.max()), mean=float(array.mean()),
                      finite=bool(np.isfinite(array).all()))
-    return _write_json(stats, name, export_dir)
+    return write_json(stats, name, export_dir)
 
 
 def _frame(obj: Any, name: str, export_dir: Path) -> str:
@@ -172,23 +171,24 @@ def _frame(obj: Any, name: str, export_dir: Path) -> str:
         raise ExportError(f"`{name}` should be a pandas DataFrame or Series, but it is a {type(obj).__name__}.")
     series = isinstance(obj, pd.Series)
     frame = obj.to_frame() if series else obj
-    data = {"series": series, "name": _plain(obj.name) if series else None,
+    data = {"series": series, "name": plain(obj.name) if series else None,
             "dtypes": [str(dtype) for dtype in frame.dtypes],
             "split": json.loads(frame.to_json(orient="split", double_precision=15, date_format="iso"))}
-    return _write_json(data, name, export_dir)
+    return write_json(data, name, export_dir)
 
 
 def _as_array(obj: Any, name: str) -> np.ndarray:
     try:
         array = np.asarray(obj)
     except Exception as exc:  # noqa: BLE001
-        raise ExportError(f"`{name}` could not be turned into a NumPy array: {_one_line(exc)}") from exc
+        raise ExportError(f"`{name}` could not be turned into a NumPy array: {one_line(exc)}") from exc
     if array.dtype == object:
         raise ExportError(f"`{name}` should be a numeric array, but its elements are Python objects.")
     return array
 
 
-def _write_json(data: Any, name: str, export_dir: Path) -> str:
+def write_json(data: Any, name: str, export_dir: Path) -> str:
+    """Write ``data`` to ``<name>.json`` in ``export_dir``; return the file name."""
     path = export_dir / f"{name}.json"
     path.write_text(json.dumps(data))
     return path.name
@@ -199,7 +199,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _plain(obj: Any) -> Any:
+def plain(obj: Any) -> Any:
     """Convert NumPy scalars and containers into JSON-able Python values."""
     if isinstance(obj, (str, bool)) or obj is None:
         return obj
@@ -209,13 +209,13 @@ def _plain(obj: Any) -> Any:
         value = obj.item() if hasattr(obj, "item") else obj
         return value if not isinstance(value, float) or math.isfinite(value) else str(value)
     if isinstance(obj, np.ndarray) and obj.size <= 10_000:
-        return _plain(obj.tolist())
+        return plain(obj.tolist())
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): plain(v) for k, v in obj.items()}
     if hasattr(obj, "numpy"):  # a scalar tensor
-        return _plain(obj.numpy())
+        return plain(obj.numpy())
     raise ExportError(f"This value is a {type(obj).__name__}; a number, string, list or dict is expected.")
 
 
@@ -240,104 +240,14 @@ def _calls(obj: Any, name: str, export_dir: Path, calls: list[tuple[str, tuple]]
     results = []
     for shown, args in calls:
         try:
-            results.append({"value": _plain(obj(*args))})
+            results.append({"value": plain(obj(*args))})
         except Exception as exc:  # noqa: BLE001 - each call's failure is feedback
-            results.append({"error": f"`{name}({shown})` raised {_one_line(exc)}"})
-    return _write_json(results, name, export_dir)
+            results.append({"error": f"`{name}({shown})` raised {one_line(exc)}"})
+    return write_json(results, name, export_dir)
 
 
-MAX_FILE_BYTES = 512 * 2**20
-MAX_DIR_COPIES, MAX_DIR_NAMES = 30, 1000
-DIRECTORY = "<directory>"
-
-
-def _notebook_path(obj: Any, name: str, export_dir: Path) -> tuple[Path, str]:
-    """The path held in ``name``, resolved against the notebook's folder (the
-    export folder's parent), and as shown to the student: relative to it.
-    Paths outside that folder are refused, so no other folder is read."""
-    if not isinstance(obj, (str, os.PathLike)):
-        raise ExportError(f"`{name}` should be a path such as 'training_1/cp.weights.h5', "
-                          f"but it is a {type(obj).__name__}.")
-    workdir = export_dir.resolve().parent
-    path = (workdir / os.fspath(obj)).resolve()
-    if not path.is_relative_to(workdir):
-        raise ExportError(f"`{name}` is {os.fspath(obj)!r}, outside this notebook's folder: write your "
-                          "files under a relative path such as 'training_1/...'.")
-    return path, path.relative_to(workdir).as_posix()
-
-
-def _copy(path: Path, shown: str, export_dir: Path, copy_name: str) -> str:
-    """Copy one file into the export folder, keeping its suffixes (Keras
-    chooses the file format by them): ``cp.weights.h5`` -> ``<copy_name>.weights.h5``."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ExportError(f"'{shown}' is larger than {MAX_FILE_BYTES >> 20} MB; the grader reads smaller files only.")
-    copy = copy_name + "".join(path.suffixes[-2:])
-    shutil.copyfile(path, export_dir / copy)
-    return copy
-
-
-def _file(obj: Any, name: str, export_dir: Path) -> str:
-    """A file the notebook wrote, at the path ``name`` holds: a copy, and its path in ``<name>.json``."""
-    path, shown = _notebook_path(obj, name, export_dir)
-    if not path.is_file():
-        raise ExportError(f"`{name}` is {shown!r}, but no file exists there: run the cell that writes it.")
-    return _write_json({"path": shown, "copy": _copy(path, shown, export_dir, name)}, name, export_dir)
-
-
-def _directory(obj: Any, name: str, export_dir: Path, pattern: str = "*") -> str:
-    """A folder the notebook filled: its entry names (sub-folders end in
-    ``/``) and copies of up to ``MAX_DIR_COPIES`` files matching ``pattern``."""
-    path, shown = _notebook_path(obj, name, export_dir)
-    if not path.is_dir():
-        raise ExportError(f"`{name}` is {shown!r}, but no folder exists there: run the cell that fills it.")
-    entries = sorted(path.iterdir())[:MAX_DIR_NAMES]
-    names = [entry.name + ("/" if entry.is_dir() else "") for entry in entries]
-    # Links are listed but never followed: they could lead out of the notebook's folder.
-    matching = [entry for entry in entries
-                if entry.is_file() and not entry.is_symlink() and fnmatch(entry.name, pattern)]
-    copies = {entry.name: _copy(entry, f"{shown}/{entry.name}", export_dir, f"{name}-{i}")
-              for i, entry in enumerate(matching[:MAX_DIR_COPIES])}
-    return _write_json({"path": shown, "names": names, "copies": copies}, name, export_dir)
-
-
-def _calls_on_dirs(obj: Any, name: str, export_dir: Path, listings: list[list[str]]) -> str:
-    """Call the student's function on folders holding the files named in each
-    listing (empty files, created in listing order with modification times
-    in that order, so the newest file on disk is the last listed).
-
-    Each folder is made inside the export folder and deleted afterwards. A
-    returned path inside the folder comes back as ``<directory>/NAME``, so
-    results compare by name; anything else comes back as it was.
-    """
-    if not callable(obj):
-        raise ExportError(f"`{name}` should be a function, but it is a {type(obj).__name__}.")
-    results = []
-    for number, listing in enumerate(listings):
-        folder = export_dir / f"{name}-call-{number}"
-        shown = f"<a folder holding {', '.join(listing)}>" if listing else "<an empty folder>"
-        try:
-            folder.mkdir()
-            for age, file_name in enumerate(listing):
-                (folder / file_name).write_bytes(b"")
-                os.utime(folder / file_name, (1_600_000_000 + 60 * age,) * 2)
-            results.append({"value": _inside(obj(str(folder)), folder)})
-        except Exception as exc:  # noqa: BLE001 - each call's failure is feedback
-            results.append({"error": f"`{name}({shown})` raised {_one_line(exc)}"})
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    return _write_json(results, name, export_dir)
-
-
-def _inside(value: Any, folder: Path) -> Any:
-    if not isinstance(value, (str, os.PathLike)):
-        return _plain(value)
-    path = Path(os.fspath(value)).resolve()
-    if path.is_relative_to(folder.resolve()) and path != folder.resolve():
-        return f"{DIRECTORY}/{path.relative_to(folder.resolve()).as_posix()}"
-    return os.fspath(value)
-
-
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """The exception as its last line, at most 300 characters: what a student reads."""
     line = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return line if len(line) <= 300 else line[:297] + "..."
 
@@ -351,6 +261,6 @@ _EXPORTERS: dict[str, Callable[[Any, str, Path], str]] = {
     "array": _array,
     "array_head": _array_head,
     "frame": _frame,
-    "file": _file,
-    "directory": _directory,
+    "file": file_exports.file,
+    "directory": file_exports.directory,
 }
