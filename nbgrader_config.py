@@ -9,7 +9,7 @@ from nbgrader.preprocessors import (
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 
 from tfgrader.course import COURSE_ID
-from tfgrader.nbgrader_ext import BoundedExecute
+from tfgrader.instructor.nbgrader_ext import BoundedExecute
 
 # Kernels inherit this: TensorFlow's start-up chatter stays out of notebooks.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -1,6 +1,6 @@
 """Hidden graders for 01-keras-overview (MNIST quickstart).
 
-Run by :mod:`tfgrader.grade` in a clean process against the files the
+Run by :mod:`tfgrader.grading` in a clean process against the files the
 notebook exported (see EXPORTS). One test per rubric item, points beside it.
 
 A full run of the reference (5 epochs, all 60,000 images) reaches 0.978 test
@@ -26,11 +26,11 @@ How the thresholds were chosen, measured on 2 CPU cores with seeds 0, 1, 2:
 import pytest
 
 from tfgrader import data
-from tfgrader.checks.arrays import expect_scaled
-from tfgrader.checks.architecture import (
+from tfgrader.grading.checks.arrays import expect_scaled
+from tfgrader.grading.checks.architecture import (
     PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers)
-from tfgrader.checks.training import accuracy, expect_learns
-from tfgrader.plugin import check
+from tfgrader.grading.checks.training import accuracy, expect_learns
+from tfgrader.grading.plugin import check
 
 EXPORTS = {
     "x_train": "array_head",

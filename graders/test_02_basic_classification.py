@@ -1,6 +1,6 @@
 """Hidden graders for 02-basic_classification (Fashion-MNIST).
 
-Run by :mod:`tfgrader.grade` in a clean process against the files the
+Run by :mod:`tfgrader.grading` in a clean process against the files the
 notebook exported (see EXPORTS). One test per rubric item, points beside it.
 
 A full run of the reference (10 epochs, all 60,000 images) reaches 0.873
@@ -28,11 +28,11 @@ import numpy as np
 import pytest
 
 from tfgrader import data
-from tfgrader.checks.architecture import (
+from tfgrader.grading.checks.architecture import (
     PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers)
-from tfgrader.checks.arrays import expect_probabilities, expect_scaled
-from tfgrader.checks.training import expect_learns
-from tfgrader.plugin import check
+from tfgrader.grading.checks.arrays import expect_probabilities, expect_scaled
+from tfgrader.grading.checks.training import expect_learns
+from tfgrader.grading.plugin import check
 
 EXPORTS = {
     "class_names": "value",

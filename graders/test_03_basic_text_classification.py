@@ -1,6 +1,6 @@
 """Hidden graders for 03-basic_text_classification (IMDB sentiment).
 
-Run by :mod:`tfgrader.grade` in a clean process against the files the
+Run by :mod:`tfgrader.grading` in a clean process against the files the
 notebook exported (see EXPORTS). One test per rubric item, points beside it.
 The grader loads its own copy of IMDB (``num_words=10000``) and pads it with
 ``keras.utils.pad_sequences`` to compare with what the notebook made.
@@ -46,11 +46,11 @@ import numpy as np
 import pytest
 
 from tfgrader import data
-from tfgrader.checks.architecture import (
+from tfgrader.grading.checks.architecture import (
     SIGMOID_OR_LOGITS, Layer, expect_compiled, expect_layers, output_activation)
-from tfgrader.checks.text import expect_embedding, expect_padded, expect_vocabulary_fits, pad, padding_settings
-from tfgrader.checks.training import accuracy, expect_learns
-from tfgrader.plugin import check
+from tfgrader.grading.checks.text import expect_embedding, expect_padded, expect_vocabulary_fits, pad, padding_settings
+from tfgrader.grading.checks.training import accuracy, expect_learns
+from tfgrader.grading.plugin import check
 
 EXPORTS = {
     "word_index": "value",

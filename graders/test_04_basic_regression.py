@@ -1,6 +1,6 @@
 """Hidden graders for 04-basic_regression (Auto MPG).
 
-Run by :mod:`tfgrader.grade` in a clean process against the files the
+Run by :mod:`tfgrader.grading` in a clean process against the files the
 notebook exported (see EXPORTS). One test per rubric item, points beside it.
 
 Whose data each check uses:
@@ -67,12 +67,12 @@ import pandas as pd
 import pytest
 
 from tfgrader import data
-from tfgrader.checks.architecture import Layer, expect_layers, loss_settings
-from tfgrader.checks.regression import (
+from tfgrader.grading.checks.architecture import Layer, expect_layers, loss_settings
+from tfgrader.grading.checks.regression import (
     expect_regression_compile, mean_absolute_error, normalizer_statistics, normalizers, predict,
     retrain_regressor)
-from tfgrader.plugin import check
-from tfgrader.submission import StudentError
+from tfgrader.grading.plugin import check
+from tfgrader.grading.submission import StudentError
 
 EXPORTS = {
     "raw_dataset": "frame",

@@ -1,6 +1,6 @@
 """Hidden graders for 05-overfit_and_underfit (IMDB, multi-hot).
 
-Run by :mod:`tfgrader.grade` in a clean process against the files the
+Run by :mod:`tfgrader.grading` in a clean process against the files the
 notebook exported (see EXPORTS). One test per rubric item, points beside it.
 The (25000, 10000) multi-hot arrays never cross: the grader gets
 ``multi_hot_sequences``'s output on crafted sequences, the first rows of
@@ -52,13 +52,13 @@ import numpy as np
 import pytest
 
 from tfgrader import data
-from tfgrader.checks.architecture import (
+from tfgrader.grading.checks.architecture import (
     SIGMOID_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers, output_activation)
-from tfgrader.checks.regularization import (
+from tfgrader.grading.checks.regularization import (
     dropout_rates, expect_l2, expect_no_l2, final_gap, kernel_norm, lowest_epoch, paired_curves, plain_curves,
     train_curves)
-from tfgrader.checks.text import multi_hot
-from tfgrader.plugin import check
+from tfgrader.grading.checks.text import multi_hot
+from tfgrader.grading.plugin import check
 
 EXPORTS = {
     # (sequences, dimension) for each call: a plain case, a repeated index

@@ -1,6 +1,6 @@
 """Hidden graders for 06-save_and_restore_models (checkpoints and .keras files).
 
-Run by :mod:`tfgrader.grade` in a clean process against the files the
+Run by :mod:`tfgrader.grading` in a clean process against the files the
 notebook exported (see EXPORTS). The files the notebook saved cross as copies
 (``file`` and ``directory`` kinds); ``latest_checkpoint`` is called in the
 kernel on folders the grader describes (``calls`` with ``dirs``). Nothing is
@@ -47,14 +47,14 @@ import numpy as np
 import pytest
 
 from tfgrader import data
-from tfgrader.checks.architecture import (
+from tfgrader.grading.checks.architecture import (
     PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers)
-from tfgrader.checks.saving import (
+from tfgrader.grading.checks.saving import (
     WEIGHTS_SUFFIX, epochs_saved, expect_suffix, expected_epoch_files,
     load_saved_model, loss_after_one_step, optimizer_steps, restore, same_predictions)
-from tfgrader.checks.training import accuracy
-from tfgrader.file_exports import DIRECTORY
-from tfgrader.plugin import check
+from tfgrader.grading.checks.training import accuracy
+from tfgrader.student.files import DIRECTORY
+from tfgrader.grading.plugin import check
 
 EXPORTS = {
     "create_model": "builder",

@@ -47,8 +47,8 @@ class Graded:
     a second grading of the first sample."""
 
     def __init__(self, course: Path, assignment: str, scratch: Path) -> None:
-        from tfgrader import pipeline
-        from tfgrader.validate import copy_course, outcomes, submit_all
+        from tfgrader.instructor import pipeline
+        from tfgrader.instructor.validate import copy_course, outcomes, submit_all
 
         self.assignment = assignment
         self.course = copy_course(course, scratch)

@@ -5,8 +5,8 @@ The generic pipeline checks for every assignment are in test_assignments.py.
 
 import pytest
 
-from tfgrader import pipeline, report, samples
-from tfgrader.validate import copy_course
+from tfgrader.instructor import pipeline, report, samples
+from tfgrader.instructor.validate import copy_course
 
 A = "01-keras-overview"
 pytestmark = pytest.mark.slow

@@ -86,7 +86,7 @@ SEQUENCES = [[1, 5, 7], [1, 9, 8, 7, 6, 5, 4], [1, 2], [1, 3, 3, 3, 3, 3, 3, 3, 
 ])
 def test_padding_check_names_the_difference(settings, says):
     """Does the padding check name the side, fill value, truncation or length that differs?"""
-    from tfgrader.checks.text import expect_padded, pad
+    from tfgrader.grading.checks.text import expect_padded, pad
 
     settings = {"maxlen": 6, **settings}
     sub = FakeSubmission(data=pad(SEQUENCES, settings.pop("maxlen"), **settings))
@@ -97,7 +97,7 @@ def test_padding_check_names_the_difference(settings, says):
 
 def test_padding_check_passes_the_lesson_padding_and_sees_every_row():
     """Does correct padding pass, and a difference after the exported head still fail?"""
-    from tfgrader.checks.text import expect_padded, pad, padding_settings
+    from tfgrader.grading.checks.text import expect_padded, pad, padding_settings
 
     right = pad(SEQUENCES, 6)
     assert (expect_padded(FakeSubmission(data=right), "data", SEQUENCES, maxlen=6) == right).all()
@@ -121,7 +121,7 @@ def test_embedding_check_names_the_dimension(dims, says):
     """Does the embedding check say which dimension is wrong?"""
     import keras
 
-    from tfgrader.checks.text import expect_embedding, expect_vocabulary_fits
+    from tfgrader.grading.checks.text import expect_embedding, expect_vocabulary_fits
 
     model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(*dims)])
     with pytest.raises(AssertionError, match=says):

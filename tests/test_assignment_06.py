@@ -8,9 +8,10 @@ import shutil
 
 import pytest
 
-from tfgrader import kernel, samples
+from tfgrader import student as kernel
+from tfgrader.instructor import samples
 from tfgrader.course import grader_module, requested
-from tfgrader.exports import export_all
+from tfgrader.student.exports import export_all
 
 A = "06-save_and_restore_models"
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ only read the results.
 import pytest
 from conftest import BROKEN, COURSE, GRADED_ASSIGNMENTS
 
-from tfgrader import pipeline, samples
+from tfgrader.instructor import pipeline, samples
 
 pytestmark = pytest.mark.slow
 SAMPLES = [(a, s) for a in GRADED_ASSIGNMENTS for s in samples.samples(COURSE, a)]

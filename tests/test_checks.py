@@ -1,4 +1,4 @@
-"""Tests for tfgrader.checks: architecture/compile checks and seeded retraining.
+"""Tests for tfgrader.grading.checks: architecture/compile checks and seeded retraining.
 
 Models are tiny and go through a .keras round trip with safe_mode=True, as
 in the grading process; the training data are 200 points in the plane whose
@@ -12,10 +12,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from tfgrader.checks.architecture import (  # noqa: E402
+from tfgrader.grading.checks.architecture import (  # noqa: E402
     PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers, layers_of, output_activation)
-from tfgrader.checks.training import accuracy, fresh_copy, retrain  # noqa: E402
-from tfgrader.submission import StudentError, load_model  # noqa: E402
+from tfgrader.grading.checks.training import accuracy, fresh_copy, retrain  # noqa: E402
+from tfgrader.grading.submission import StudentError, load_model  # noqa: E402
 
 # The shape of the real assignment-01 spec, on 4x4 "images".
 LAYERS = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tfgrader import cli
+from tfgrader.instructor import cli
 
 
 def test_data_reports_missing_files_and_what_to_do(tmp_path, capsys):

@@ -5,9 +5,9 @@ import re
 import nbformat
 import pytest
 
-from tfgrader import pipeline
+from tfgrader.instructor import pipeline
 from tfgrader.course import declared_checks, grader_module
-from tfgrader.validate import copy_course
+from tfgrader.instructor.validate import copy_course
 
 from conftest import COURSE
 

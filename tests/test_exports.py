@@ -1,4 +1,4 @@
-"""Tests for tfgrader.exports (student side) and tfgrader.submission (grader side).
+"""Tests for tfgrader.student.exports (student side) and tfgrader.grading.submission (grader side).
 
 Everything is built from tiny synthetic objects in tmp_path: a few Dense
 layers, a one-epoch fit on 8 random samples, small arrays.
@@ -14,8 +14,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from tfgrader.exports import HEAD_ROWS, MANIFEST, export_all  # noqa: E402
-from tfgrader.submission import StudentError, Submission, root_cause  # noqa: E402
+from tfgrader.student.exports import HEAD_ROWS, MANIFEST, export_all  # noqa: E402
+from tfgrader.grading.submission import StudentError, Submission, root_cause  # noqa: E402
 
 
 def tiny_model(*layers, compiled: bool = True):

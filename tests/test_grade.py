@@ -1,9 +1,9 @@
-"""Tests for the clean grading process (tfgrader.grade + tfgrader.plugin), the
+"""Tests for the clean grading process (tfgrader.grading + tfgrader.grading.plugin), the
 static reading of grader modules (tfgrader.course) and the kernel side
-(tfgrader.kernel.grade_namespace), on a toy grader module without notebooks.
+(tfgrader.student.grade_namespace), on a toy grader module without notebooks.
 
 Two tests start a real grading process (TensorFlow included): one through
-``python -I -m tfgrader.grade``, one through the kernel.
+``python -I -m tfgrader.grading``, one through the kernel.
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from tfgrader import kernel  # noqa: E402
+from tfgrader import student as kernel  # noqa: E402
 from tfgrader.data import DatasetUnavailable  # noqa: E402
 from tfgrader.course import declared_checks, requested  # noqa: E402
-from tfgrader.exports import export_all  # noqa: E402
-from tfgrader.plugin import student_message  # noqa: E402
-from tfgrader.submission import StudentError  # noqa: E402
+from tfgrader.student.exports import export_all  # noqa: E402
+from tfgrader.grading.plugin import student_message  # noqa: E402
+from tfgrader.grading.submission import StudentError  # noqa: E402
 
 TOY_GRADER = textwrap.dedent('''
     import pytest
 
-    from tfgrader.plugin import check
-    from tfgrader.submission import StudentError
+    from tfgrader.grading.plugin import check
+    from tfgrader.grading.submission import StudentError
 
     EXPORTS = {"answer": "value", "model": "model"}
 
@@ -72,7 +72,7 @@ TOY_GRADER = textwrap.dedent('''
 ''')
 TOY_CHECKS = {"passes": 1, "fails_with_message": 2, "bare_assert": 3, "student_error": 4, "grader_error": 5}
 BROKEN_GRADER = textwrap.dedent('''
-    from tfgrader.plugin import check
+    from tfgrader.grading.plugin import check
     import tfgrader_no_such_module
 
     EXPORTS = {"answer": "value"}
@@ -97,7 +97,7 @@ def toy_namespace() -> dict:
 def run_grade(module: Path, export_dir: Path, out: Path) -> dict:
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
     env.update(TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    proc = subprocess.run([sys.executable, "-I", "-m", "tfgrader.grade", str(module), str(export_dir),
+    proc = subprocess.run([sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(export_dir),
                            "--out", str(out)], cwd=export_dir, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -180,7 +180,7 @@ def test_declared_checks_of_broken_module(tmp_path):
 def test_declared_checks_positional_points(tmp_path):
     """Is a check declared as @check(3), which the plugin accepts, read with its points?"""
     module = tmp_path / "test_positional.py"
-    module.write_text("from tfgrader.plugin import check\n\n@check(3)\ndef test_a(submission):\n    pass\n")
+    module.write_text("from tfgrader.grading.plugin import check\n\n@check(3)\ndef test_a(submission):\n    pass\n")
     assert declared_checks(module) == {"a": 3}
 
 

@@ -1,4 +1,4 @@
-"""Tests for tfgrader.nbgrader_ext.BoundedExecute on tiny in-memory notebooks.
+"""Tests for tfgrader.instructor.nbgrader_ext.BoundedExecute on tiny in-memory notebooks.
 
 The notebooks run in a real python3 kernel but import nothing heavy.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tfgrader.nbgrader_ext import BoundedExecute
+from tfgrader.instructor.nbgrader_ext import BoundedExecute
 
 # A loop that a kernel interrupt cannot stop. (The loop
 # ``while True: try: pass / except BaseException: pass`` does not qualify:

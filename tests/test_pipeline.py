@@ -1,10 +1,10 @@
-"""Tests for tfgrader.pipeline's batch runner, with nbgrader replaced by a stub
+"""Tests for tfgrader.instructor.pipeline's batch runner, with nbgrader replaced by a stub
 (the real pipeline runs in test_assignments.py, two students at a time)."""
 
 import threading
 import time
 
-from tfgrader import pipeline
+from tfgrader.instructor import pipeline
 
 
 def test_workers_grade_at_once_and_keep_the_order(monkeypatch, tmp_path):

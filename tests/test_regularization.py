@@ -1,4 +1,4 @@
-"""Tests for tfgrader.checks.regularization and the multi-hot encoding.
+"""Tests for tfgrader.grading.checks.regularization and the multi-hot encoding.
 
 Everything is synthetic and tiny: 200 "reviews" of 50 words whose label is
 whether word 0 occurs, with a network wide enough to memorize them.
@@ -11,11 +11,11 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from tfgrader.checks.regularization import (  # noqa: E402
+from tfgrader.grading.checks.regularization import (  # noqa: E402
     expect_l2, final_gap, kernel_norm, l2_factors, lowest_epoch, paired_curves, plain_curves, train_curves,
     without_regularization)
-from tfgrader.checks.text import multi_hot  # noqa: E402
-from tfgrader.submission import StudentError  # noqa: E402
+from tfgrader.grading.checks.text import multi_hot  # noqa: E402
+from tfgrader.grading.submission import StudentError  # noqa: E402
 
 WORDS = 50
 

@@ -4,6 +4,6 @@ Notebooks use :func:`autograding` (is nbgrader running me?) and, in hidden
 cells, :func:`check`; everything else lives in submodules.
 """
 
-from tfgrader.kernel import autograding, check
+from tfgrader.student import autograding, check
 
 __all__ = ["autograding", "check"]

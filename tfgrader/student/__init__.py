@@ -4,7 +4,7 @@ It does two things only: it lets a notebook know whether nbgrader is running
 it (so training can be shortened), and it hands the student's objects to the
 clean grading process as files. It never judges anything: the grade is
 measured in a separate Python process that never imports the student's code
-(see :mod:`tfgrader.grade`).
+(see :mod:`tfgrader.grading`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tfgrader import exports
+from tfgrader.student import exports
 from tfgrader.course import declared_checks, find_course_dir, grader_module, requested
 
 EXPORT_DIRNAME = ".tfgrader"
@@ -67,7 +67,7 @@ def grade_namespace(assignment: str, namespace: dict, workdir: Path | None = Non
     """Export the objects the graders ask for and grade them in a clean process.
 
     Returns:
-        The results dictionary written by :mod:`tfgrader.grade`. When grading
+        The results dictionary written by :mod:`tfgrader.grading`. When grading
         itself breaks, every check is reported as failed with the reason.
     """
     course = find_course_dir()
@@ -95,7 +95,7 @@ def _run_grader(module: Path, export_dir: Path) -> dict:
     out = export_dir / "results.json"
     # -I: isolated mode, so nothing from the student's directory or
     # environment is imported into the grading process.
-    cmd = [sys.executable, "-I", "-m", "tfgrader.grade", str(module), str(export_dir), "--out", str(out)]
+    cmd = [sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(export_dir), "--out", str(out)]
     try:
         proc = subprocess.run(cmd, env=env, cwd=export_dir, capture_output=True, text=True,
                               timeout=GRADER_TIMEOUT_S)

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.checks.architecture import loss_settings
-from tfgrader.checks.training import fresh_copy
-from tfgrader.submission import StudentError
+from tfgrader.grading.checks.architecture import loss_settings
+from tfgrader.grading.checks.training import fresh_copy
+from tfgrader.grading.submission import StudentError
 
 # Names under which Keras reports each loss, spelled out or abbreviated.
 LOSS_NAMES = {

@@ -1,4 +1,4 @@
-"""The clean grading process: ``python -I -m tfgrader.grade MODULE EXPORT_DIR --out FILE``.
+"""The clean grading process: ``python -I -m tfgrader.grading MODULE EXPORT_DIR --out FILE``.
 
 It runs one assignment's hidden grader module under pytest against the files a
 submission exported. It never imports the student's code; TensorFlow starts
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     import pytest
 
     pytest.main([
-        str(args.module), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "tfgrader.plugin",
+        str(args.module), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "tfgrader.grading.plugin",
         "-c", os.devnull, "--rootdir", str(args.module.parent),
         f"--tfgrader-exports={args.export_dir}", f"--tfgrader-out={args.out}",
     ])

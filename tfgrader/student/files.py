@@ -2,7 +2,7 @@
 
 Paths resolve against the notebook's folder (the export folder's parent) and
 may not leave it: no absolute paths into other students' folders, no ``..``,
-no links followed. Used by :func:`tfgrader.exports.export_all` for the kinds
+no links followed. Used by :func:`tfgrader.student.exports.export_all` for the kinds
 ``file``, ``directory`` and ``calls`` with ``dirs``.
 """
 
@@ -14,7 +14,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from tfgrader import exports  # only used at call time: exports imports this module
+from tfgrader.student import exports  # only used at call time: exports imports this module
 
 MAX_FILE_BYTES = 512 * 2**20
 MAX_DIR_COPIES, MAX_DIR_NAMES = 30, 1000

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tfgrader import file_exports
+from tfgrader.student import files as file_exports
 
 MANIFEST = "manifest.json"
 HEAD_ROWS = 1000
@@ -37,9 +37,9 @@ def export_all(requested: dict[str, str], namespace: dict, export_dir: Path) -> 
     Kind ``"frame"`` takes a pandas DataFrame or Series (see :func:`_frame`).
     Kinds ``"file"`` and ``"directory"`` (``{"kind": "directory", "copy":
     "*.weights.h5"}``) take a path inside the notebook's folder (see
-    :mod:`tfgrader.file_exports`); ``{"kind": "calls", "dirs": [[file
+    :mod:`tfgrader.student.files`); ``{"kind": "calls", "dirs": [[file
     names], ...]}`` calls a function on folders made from those names (see
-    :func:`tfgrader.file_exports.calls_on_dirs`).
+    :func:`tfgrader.student.files.calls_on_dirs`).
 
     Returns:
         The manifest (name -> ``{"kind", "file"}`` or ``{"kind", "error"}``),
@@ -164,7 +164,7 @@ def _array_head(obj: Any, name: str, export_dir: Path, rows: int = HEAD_ROWS) ->
 def _frame(obj: Any, name: str, export_dir: Path) -> str:
     """A pandas DataFrame or Series as JSON: ``to_json(orient="split")``
     (index, columns, data) plus each column's dtype, so the grader can
-    rebuild it exactly (:meth:`tfgrader.submission.Submission.frame`)."""
+    rebuild it exactly (:meth:`tfgrader.grading.submission.Submission.frame`)."""
     import pandas as pd
 
     if not isinstance(obj, (pd.DataFrame, pd.Series)):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tfgrader import data, pipeline, report, samples
+from tfgrader import data
+from tfgrader.instructor import pipeline, report, samples
 
 DEMO_ASSIGNMENT = "01-keras-overview"
 # student id -> the sample it submits (None: the reference solution)

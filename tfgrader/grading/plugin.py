@@ -7,7 +7,7 @@ Grader modules declare each rubric item as one test::
 
 and the plugin writes ``{"checks": {name: {passed, points, message}}}`` to the
 file named by ``--tfgrader-out``. Messages come from assertion messages and
-:class:`~tfgrader.submission.StudentError`; grader source code and
+:class:`~tfgrader.grading.submission.StudentError`; grader source code and
 tracebacks never reach the student.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tfgrader.data import DatasetUnavailable
-from tfgrader.submission import StudentError, Submission
+from tfgrader.grading.submission import StudentError, Submission
 
 _results: dict[str, dict] = {}
 
@@ -48,7 +48,7 @@ def submission(request: pytest.FixtureRequest) -> Submission:
 
 @pytest.fixture(scope="session", autouse=True)
 def _deterministic() -> None:
-    from tfgrader.checks.training import deterministic
+    from tfgrader.grading.checks.training import deterministic
 
     deterministic()
 

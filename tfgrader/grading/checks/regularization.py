@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.checks.architecture import layers_of, output_activation
-from tfgrader.checks.training import deterministic
-from tfgrader.submission import StudentError
+from tfgrader.grading.checks.architecture import layers_of, output_activation
+from tfgrader.grading.checks.training import deterministic
+from tfgrader.grading.submission import StudentError
 
 BCE = "bce"
 

@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfgrader import pipeline, report, samples
+from tfgrader.instructor import pipeline, report, samples
 from tfgrader.course import declared_checks, grader_module
 
 COURSE_FILES = ("source", "graders", "nbgrader_config.py")

@@ -49,7 +49,7 @@ def _course(args: argparse.Namespace) -> Path:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from tfgrader import demo as demo_module
+    from tfgrader.instructor import demo as demo_module
 
     return demo_module.run(_course(args))
 
@@ -72,7 +72,7 @@ def data(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from tfgrader.validate import format_outcomes, validate as run_validation
+    from tfgrader.instructor.validate import format_outcomes, validate as run_validation
 
     with tempfile.TemporaryDirectory(prefix="tfgrader-validate-") as scratch:
         outcomes = run_validation(_course(args), args.assignment, Path(scratch) / "course", workers=args.workers)
@@ -81,7 +81,7 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def autograde(args: argparse.Namespace) -> int:
-    from tfgrader import pipeline, report
+    from tfgrader.instructor import pipeline, report
 
     course = _course(args)
     runs = pipeline.autograde_all(course, args.assignment, workers=args.workers)
@@ -91,7 +91,7 @@ def autograde(args: argparse.Namespace) -> int:
 
 
 def report_cmd(args: argparse.Namespace) -> int:
-    from tfgrader import report
+    from tfgrader.instructor import report
 
     print(report.format_table(report.scores(_course(args), args.assignment)))
     return 0

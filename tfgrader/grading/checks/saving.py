@@ -2,7 +2,7 @@
 
 Every file is read from the grader's own copy (see the ``file`` and
 ``directory`` export kinds); a file that cannot be read raises
-:class:`~tfgrader.submission.StudentError` naming the file and the cause.
+:class:`~tfgrader.grading.submission.StudentError` naming the file and the cause.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.checks.training import fresh_copy
-from tfgrader.submission import StudentError, load_model, root_cause
+from tfgrader.grading.checks.training import fresh_copy
+from tfgrader.grading.submission import StudentError, load_model, root_cause
 
 WEIGHTS_SUFFIX = ".weights.h5"
 EPOCH_FILE = re.compile(r"^cp-(\d+)\.weights\.h5$")

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.checks.architecture import output_activation
-from tfgrader.submission import StudentError
+from tfgrader.grading.checks.architecture import output_activation
+from tfgrader.grading.submission import StudentError
 
 
 def deterministic(seed: int = 0) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.exports import MANIFEST
+from tfgrader.student.exports import MANIFEST
 
 
 class StudentError(Exception):
