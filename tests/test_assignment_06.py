@@ -8,8 +8,7 @@ import shutil
 
 import pytest
 
-from tfgrader import student as kernel
-from tfgrader.instructor import samples
+from tfgrader.instructor import samples, verdict
 from tfgrader.course import grader_module, requested
 from tfgrader.student.exports import export_all
 
@@ -42,7 +41,7 @@ def reference_exports(course, datasets_available, tmp_path_factory):
                 exec(compile(cell.source, f"<{A}>", "exec"), namespace)  # noqa: S102 - our own reference
     export_dir = workdir / ".tfgrader"
     export_dir.mkdir()
-    manifest = export_all(requested(grader_module(course, A)), namespace, export_dir)
+    manifest = export_all(requested(grader_module(course, A)), namespace, export_dir, workdir)
     assert all("error" not in entry for entry in manifest.values()), manifest
     return export_dir
 
@@ -72,7 +71,7 @@ def test_damaged_file_fails_its_checks_with_one_line(course, reference_exports, 
     """Does a corrupted or truncated file cost exactly the checks that read it, each with a one-line message?"""
     export_dir = shutil.copytree(reference_exports, tmp_path / "exports")
     damage(export_dir / copy)
-    checks = kernel._run_grader(grader_module(course, A), export_dir)["checks"]
+    checks = verdict.grade(grader_module(course, A), export_dir)["checks"]
     failed = {name: check["message"] for name, check in checks.items() if not check["passed"]}
     assert set(failed) == loses, failed
     for message in failed.values():
@@ -83,5 +82,5 @@ def test_damaged_file_fails_its_checks_with_one_line(course, reference_exports, 
 def test_reference_exports_pass(course, reference_exports, tmp_path):
     """Do the kept exports of the reference pass every check (so the damage tests start from full points)?"""
     export_dir = shutil.copytree(reference_exports, tmp_path / "exports")
-    checks = kernel._run_grader(grader_module(course, A), export_dir)["checks"]
+    checks = verdict.grade(grader_module(course, A), export_dir)["checks"]
     assert all(check["passed"] for check in checks.values()), json.dumps(checks, indent=1)

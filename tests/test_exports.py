@@ -34,7 +34,7 @@ def export(tmp_path):
         out.mkdir(exist_ok=True)
         requested = {name: kind for name, (kind, _) in objects.items() if kind}
         namespace = {name: obj for name, (_, obj) in objects.items() if obj is not MISSING}
-        manifest = export_all(requested, namespace, out)
+        manifest = export_all(requested, namespace, out, tmp_path)
         assert json.loads((out / MANIFEST).read_text()) == manifest
         return manifest, Submission(out)
 

@@ -1,9 +1,11 @@
 """Tests for the clean grading process (tfgrader.grading + tfgrader.grading.plugin), the
-static reading of grader modules (tfgrader.course) and the kernel side
-(tfgrader.student.grade_namespace), on a toy grader module without notebooks.
+static reading of grader modules (tfgrader.course), on a toy grader module
+without notebooks.
 
-Two tests start a real grading process (TensorFlow included): one through
-``python -I -m tfgrader.grading``, one through the kernel.
+The toy grader runs once in a real, sandboxed grading process (TensorFlow
+included), as autograding runs it; the broken grader runs unconfined through
+``python -I -m tfgrader.grading``. Failures of the grading process itself are
+in test_verdict.py.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from tfgrader import student as kernel  # noqa: E402
+from tfgrader.instructor import verdict  # noqa: E402
 from tfgrader.data import DatasetUnavailable  # noqa: E402
 from tfgrader.course import declared_checks, requested  # noqa: E402
 from tfgrader.student.exports import export_all  # noqa: E402
@@ -116,7 +118,7 @@ def toy_results(toy_module, tmp_path_factory) -> dict:
     export_dir = tmp_path_factory.mktemp("exports")
     manifest = export_all(requested(toy_module), toy_namespace(), export_dir)
     assert all("file" in entry for entry in manifest.values()), manifest
-    return run_grade(toy_module, export_dir, export_dir / "results.json")
+    return verdict.grade(toy_module, export_dir)  # in the sandbox, as autograding does
 
 
 def test_grade_passed_flags_and_points(toy_results):
@@ -127,7 +129,7 @@ def test_grade_passed_flags_and_points(toy_results):
         "passes": True, "fails_with_message": False, "bare_assert": False, "student_error": False,
         "grader_error": False}
     assert checks["passes"]["message"] == ""
-    assert toy_results["duration_s"] > 0
+    assert toy_results["duration_s"] > 0 and toy_results["sandbox"] is True
 
 
 def test_grade_student_messages(toy_results):
@@ -203,66 +205,3 @@ def test_student_message_other_error():
     assert "Traceback" not in message and len(student_message(ValueError("x" * 5000))) < 400
     missing = student_message(DatasetUnavailable("mnist.npz", ["cache: missing"]))
     assert missing.startswith("The grader could not load its copy of the data; please tell your instructor")
-
-
-# ---- kernel side ---------------------------------------------------------------
-
-
-@pytest.fixture
-def toy_course(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "course"
-    (root / "graders").mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text("")
-    (root / "graders" / "test_toy_assignment.py").write_text(TOY_GRADER)
-    monkeypatch.setenv("TFGRADER_COURSE_DIR", str(root))
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
-    return root
-
-
-@pytest.fixture
-def workdir(tmp_path) -> Path:
-    path = tmp_path / "student"
-    (path / kernel.EXPORT_DIRNAME).mkdir(parents=True)
-    (path / kernel.EXPORT_DIRNAME / "stale.keras").write_text("from an earlier run")
-    return path
-
-
-def test_grade_namespace(toy_course, workdir):
-    """Does grading a plain namespace give the results, keeping only the manifest and the results file?"""
-    results = kernel.grade_namespace("toy-assignment", toy_namespace(), workdir)
-    assert {name: c["passed"] for name, c in results["checks"].items()} == {
-        "passes": True, "fails_with_message": False, "bare_assert": False, "student_error": False,
-        "grader_error": False}
-    assert results["checks"]["bare_assert"]["message"] == GENERIC
-    export_dir = workdir / kernel.EXPORT_DIRNAME
-    assert sorted(p.name for p in export_dir.iterdir()) == ["manifest.json", "results.json"]
-    assert json.loads((export_dir / "results.json").read_text()) == results
-    assert set(json.loads((export_dir / "manifest.json").read_text())) == {"answer", "model"}
-
-
-def test_grade_namespace_removes_folders_too(toy_course, workdir, monkeypatch):
-    """Does a folder left in the export folder (say, by a grader) get removed without breaking the grade?"""
-    def grader_leaving_a_folder(module, export_dir):
-        (export_dir / "leftover" / "deeper").mkdir(parents=True)
-        (export_dir / "leftover" / "deeper" / "file.txt").write_text("x")
-        return {"checks": {}}
-
-    monkeypatch.setattr(kernel, "_run_grader", grader_leaving_a_folder)
-    assert kernel.grade_namespace("toy-assignment", {"answer": 1}, workdir) == {"checks": {}}
-    assert sorted(p.name for p in (workdir / kernel.EXPORT_DIRNAME).iterdir()) == ["manifest.json"]
-
-
-@pytest.mark.parametrize("breakage, expected", [
-    ("timeout", "Grading took longer than 0.01 s and was stopped."),
-    ("crash", "The grader could not run (no output); please tell your instructor."),
-])
-def test_grade_namespace_failure(toy_course, workdir, monkeypatch, breakage, expected):
-    """When the grading process times out or crashes, is every check failed with the reason?"""
-    if breakage == "timeout":
-        monkeypatch.setattr(kernel, "GRADER_TIMEOUT_S", 0.01)
-    else:
-        monkeypatch.setattr(sys, "executable", "/bin/false")
-    results = kernel.grade_namespace("toy-assignment", {"answer": 1}, workdir)
-    assert {name: (c["passed"], c["points"], c["message"]) for name, c in results["checks"].items()} == {
-        name: (False, points, expected) for name, points in TOY_CHECKS.items()}
-    assert sorted(p.name for p in (workdir / kernel.EXPORT_DIRNAME).iterdir()) == ["manifest.json"]

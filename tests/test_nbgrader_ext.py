@@ -1,14 +1,20 @@
-"""Tests for tfgrader.instructor.nbgrader_ext.BoundedExecute on tiny in-memory notebooks.
+"""Tests for tfgrader.instructor.nbgrader_ext.SandboxedExecute on tiny in-memory notebooks:
+time bounds, and the sandbox's walls and limits, tried as a student would.
 
-The notebooks run in a real python3 kernel but import nothing heavy.
+The notebooks run in a real python3 kernel inside real bubblewrap, but import
+nothing heavy. The full autograde path (export, verdict, nbgrader) is in
+test_hostile.py.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tfgrader.instructor.nbgrader_ext import BoundedExecute
+from tfgrader.instructor import sandbox
+from tfgrader.instructor.nbgrader_ext import SandboxedExecute
 
 # A loop that a kernel interrupt cannot stop. (The loop
 # ``while True: try: pass / except BaseException: pass`` does not qualify:
@@ -19,13 +25,12 @@ ENDLESS = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile Tr
 def execute(tmp_path):
     """Run ``sources`` (str: code cell, ("md", text): markdown) through BoundedExecute; return the cells."""
 
-    def _execute(*sources, timeout=10, notebook_timeout=60, iopub_timeout=4):
+    def _execute(*sources, timeout=10, notebook_timeout=60, iopub_timeout=4, **limits):
         cells = [new_markdown_cell(s[1]) if isinstance(s, tuple) else new_code_cell(s) for s in sources]
         nb = new_notebook(cells=cells)
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        preprocessor = BoundedExecute(timeout=timeout, notebook_timeout=notebook_timeout,
-                                      iopub_timeout=iopub_timeout, raise_on_iopub_timeout=False,
-                                      kernel_name="python3")
+        preprocessor = SandboxedExecute(timeout=timeout, notebook_timeout=notebook_timeout,
+                                        iopub_timeout=iopub_timeout, raise_on_iopub_timeout=False, **limits)
         nb, _ = preprocessor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
         return nb.cells
 
@@ -41,11 +46,12 @@ def assert_not_run(cell, limit: str) -> None:
 
 def test_normal_notebook(execute, tmp_path):
     """Does a notebook within its limits run every cell, in its folder, with normal outputs?"""
+    (tmp_path / "mine.txt").write_text("my data")
     cells = execute("x = 20", ("md", "Some text"), "print(x + 1)",
-                    "from pathlib import Path\nprint(Path.cwd())", "x * 2", "1 / 0")
+                    "print(open('mine.txt').read())", "x * 2", "1 / 0")
     assert cells[0].outputs == [] and "outputs" not in cells[1]
     assert cells[2].outputs[0].text == "21\n"
-    assert cells[3].outputs[0].text.strip() == str(tmp_path)
+    assert cells[3].outputs[0].text.strip() == "my data"
     assert cells[4].outputs[0].data["text/plain"] == "40"
     assert [o.ename for o in cells[5].outputs] == ["ZeroDivisionError"]
 
@@ -73,3 +79,83 @@ def test_timed_out_cell_gets_error_output(execute):
     """Does a cell that exceeds the per-cell timeout get a timeout error instead of stalling the run?"""
     cells = execute(ENDLESS, timeout=1, iopub_timeout=1)
     assert [o.ename for o in cells[0].outputs if o.output_type == "error"] == ["CellTimeoutError"]
+
+
+# ---- the sandbox's walls and limits --------------------------------------------------
+
+
+def errors(cell) -> list[str]:
+    return [f"{o.ename}: {o.evalue}" for o in cell.outputs if o.output_type == "error"]
+
+
+def test_no_network(execute):
+    """Can a cell open no connection at all, not even to this machine's loopback?"""
+    cells = execute("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
+                    "except OSError as e:\n    print(type(e).__name__, e.errno)",
+                    "import socket\nsocket.getaddrinfo('pypi.org', 443)")
+    assert cells[0].outputs[0].text.startswith(("ConnectionRefusedError", "OSError")), cells[0].outputs
+    assert errors(cells[1]) and "gaierror" in errors(cells[1])[0]
+
+
+def test_sees_only_its_folder(execute, course, tmp_path):
+    """Are the course's graders, sources and gradebook, and the home folder, out of sight, and its own folder writable?"""
+    probe = "import os\nprint(sorted(p for p in {paths!r} if os.path.exists(p)))"
+    secrets = [str(course / "graders"), str(course / "source"), str(course / "nbgrader_config.py"),
+               "/etc/shadow", str(tmp_path.parent)]
+    home = Path.home()
+    cells = execute(probe.format(paths=secrets), "open('written.txt', 'w').write('ok')",
+                    f"open({str(course / 'README.md')!r}, 'a')",
+                    f"import os\nprint(os.listdir({str(home)!r}) if os.path.isdir({str(home)!r}) else [])")
+    assert cells[0].outputs[0].text.strip() == "[]"
+    # Only the way to a Python installed under the home folder (pyenv) shows there.
+    python_dirs = {Path(p).relative_to(home).parts[0] for p in sandbox.python_paths() if Path(p).is_relative_to(home)}
+    assert set(eval(cells[3].outputs[0].text)) <= python_dirs
+    assert (tmp_path / "written.txt").read_text() == "ok"
+    assert errors(cells[2]), cells[2].outputs
+
+
+def test_memory_limit_names_the_limit(execute):
+    """Does a memory hog end the notebook, with the limit named in the cells that could not run?"""
+    cells = execute("x = bytearray(2 * 2**30)\nimport time; time.sleep(5)", "print('after')",
+                    memory_limit="300M")
+    assert any("more than 300 MB of memory" in e for e in errors(cells[0])), cells[0].outputs
+    assert_not_run(cells[1], "more than 300 MB of memory")
+
+
+def test_process_limit_stops_a_fork_bomb(execute):
+    """Does a fork bomb end the notebook with the process limit named, instead of taking the machine?"""
+    bomb = "import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(30)\n        os._exit(0)\ntime.sleep(30)"
+    cells = execute(bomb, "print('after')", max_processes=20, timeout=60)
+    assert_not_run(cells[1], "more than 20 processes")
+
+
+def test_output_limit(execute):
+    """Does printing far too much end the notebook with the output limit named, keeping little of it?"""
+    cells = execute("for _ in range(200):\n    print('x' * 100_000)", "print('after')", max_output="1M")
+    assert_not_run(cells[1], "printed more than 1 MB of output")
+    assert sum(len(o.get("text", "")) for o in cells[0].outputs) < 2 * 2**20
+
+
+def test_file_size_limit(execute, tmp_path):
+    """Is writing a file beyond the size limit refused as an error in that cell only?"""
+    cells = execute("open('big.bin', 'wb').write(b'0' * (3 * 2**20))", "print('after')", max_file_size="1M")
+    assert errors(cells[0]) and "File too large" in errors(cells[0])[0]
+    assert cells[1].outputs[0].text == "after\n"
+
+
+def test_dead_kernel_skips_the_rest(execute):
+    """When a cell kills its own kernel, are the later cells marked not run with the reason?"""
+    cells = execute("import os\nos.kill(os.getpid(), 9)", "print('after')")
+    assert any("kernel stopped" in e for e in errors(cells[0])), cells[0].outputs
+    assert_not_run(cells[1], "kernel stopped")
+
+
+def test_processes_left_running_are_killed(execute, tmp_path):
+    """Does a background process the notebook leaves running die when the notebook ends?"""
+    cells = execute("import subprocess\np = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+                    "_ = open('pid', 'w').write(str(p.pid))")
+    assert cells[0].outputs == []
+    import psutil
+
+    sleepers = [p for p in psutil.process_iter(["name", "cmdline"]) if p.info["cmdline"] == ["sleep", "300"]]
+    assert sleepers == []

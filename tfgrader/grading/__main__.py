@@ -1,19 +1,23 @@
 """The clean grading process: ``python -I -m tfgrader.grading MODULE EXPORT_DIR --out FILE``.
 
 It runs one assignment's hidden grader module under pytest against the files a
-submission exported. It never imports the student's code; TensorFlow starts
+submission exported, and writes :data:`tfgrader.wire.RESULTS`. The instructor
+side starts it in a sandbox that sees only those files (see
+:mod:`tfgrader.instructor.verdict`). It never imports the student's code; TensorFlow starts
 once here for all checks.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
 
+from tfgrader import wire
 from tfgrader.course import declared_checks
+
+NOT_RUN = "This check did not run because the grader failed to start; please tell your instructor."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,14 +41,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def complete_results(module: Path, out: Path, duration_s: float) -> None:
     """Make sure every declared check has a result, even if pytest broke early."""
-    results = json.loads(out.read_text()) if out.exists() else {"checks": {}}
-    for name, points in declared_checks(module).items():
-        results["checks"].setdefault(name, {
-            "passed": False, "points": points,
-            "message": "This check did not run because the grader failed to start; please tell your instructor.",
-        })
+    results = wire.read_results(out, declared_checks(module), NOT_RUN)
     results["duration_s"] = round(duration_s, 2)
-    out.write_text(json.dumps(results, indent=1))
+    wire.write_json(out, results)
 
 
 if __name__ == "__main__":

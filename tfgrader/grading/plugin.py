@@ -13,12 +13,12 @@ tracebacks never reach the student.
 
 from __future__ import annotations
 
-import json
 import traceback
 from pathlib import Path
 
 import pytest
 
+from tfgrader import wire
 from tfgrader.data import DatasetUnavailable
 from tfgrader.grading.submission import StudentError, Submission
 
@@ -71,7 +71,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def pytest_sessionfinish(session: pytest.Session) -> None:
     out = session.config.getoption("--tfgrader-out")
     if out:
-        Path(out).write_text(json.dumps({"checks": _results}, indent=1))
+        wire.write_json(Path(out), {"checks": _results})
 
 
 def student_message(exc: BaseException) -> str:

@@ -1,7 +1,10 @@
 """What the grading process knows of a submission: the files it exported.
+Runs in the clean grading process.
 
-Every accessor either returns trustworthy plain data or raises
-:class:`StudentError` with a message the student can act on.
+The files were written by the student's kernel, so they are hostile input:
+every accessor either returns plain data or raises :class:`StudentError`
+with a message the student can act on, whatever the files hold (a malformed
+manifest, a name outside the folder, broken JSON, ``.npy`` or ``.keras``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.student.exports import MANIFEST
+from tfgrader.wire import MANIFEST, SAFE_NAME
 
 
 class StudentError(Exception):
@@ -31,15 +34,39 @@ class Submission:
 
     @cached_property
     def manifest(self) -> dict:
-        return json.loads((self.dir / MANIFEST).read_text())
+        try:
+            manifest = json.loads((self.dir / MANIFEST).read_text())
+        except (OSError, ValueError):
+            manifest = None
+        if not isinstance(manifest, dict):
+            raise StudentError("The grader could not read what your notebook handed over (its list of objects "
+                               "is missing or damaged). Run every cell from the top, without errors, and submit again.")
+        return manifest
 
-    def _file(self, name: str) -> Path:
+    def _file(self, name: str, file: str | None = None) -> Path:
+        """The file of the export ``name`` (or the file named ``file`` beside it), checked."""
         entry = self.manifest.get(name)
-        if entry is None:
+        if not isinstance(entry, dict):
             raise StudentError(f"`{name}` was not handed to the grader.")
         if "error" in entry:
-            raise StudentError(entry["error"])
-        return self.dir / entry["file"]
+            raise StudentError(str(entry["error"])[:600])
+        file = entry.get("file") if file is None else file
+        if not (isinstance(file, str) and SAFE_NAME.match(file) and (self.dir / file).is_file()):
+            raise StudentError(f"The grader could not read `{name}`: its file is missing or is not a plain file "
+                               "in the export folder.")
+        return self.dir / file
+
+    def _json(self, name: str, file: str | None = None) -> Any:
+        try:
+            return json.loads(self._file(name, file).read_text())
+        except ValueError:
+            raise StudentError(f"The grader could not read `{name}`: its file is not valid JSON.") from None
+
+    def _npy(self, name: str, file: str | None = None) -> np.ndarray:
+        try:
+            return np.load(self._file(name, file), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise StudentError(f"The grader could not read the array `{name}` ({type(exc).__name__}).") from None
 
     def model(self, name: str) -> Any:
         """The saved Keras model ``name`` (or built by the function ``name``)."""
@@ -52,15 +79,15 @@ class Submission:
         return load_model(self._file(name), name)
 
     def value(self, name: str) -> Any:
-        return json.loads(self._file(name).read_text())
+        return self._json(name)
 
     def array(self, name: str) -> np.ndarray:
-        return np.load(self._file(name), allow_pickle=False)
+        return self._npy(name)
 
     def array_head(self, name: str) -> tuple[dict, np.ndarray]:
         """Whole-array statistics and the first rows of a large array."""
         stats = self.value(name)
-        return stats, np.load(self.dir / stats["head_file"], allow_pickle=False)
+        return stats, self._npy(name, stats.get("head_file") if isinstance(stats, dict) else None)
 
     def frame(self, name: str) -> Any:
         """The pandas DataFrame (or Series) ``name``, with its index, column
@@ -86,14 +113,14 @@ class Submission:
     def file(self, name: str) -> tuple[str, Path]:
         """(the path ``name`` held, relative to the notebook's folder; the grader's copy of that file)."""
         info = self.value(name)
-        return info["path"], self.dir / info["copy"]
+        return info["path"], self._file(name, info["copy"])
 
     def directory(self, name: str) -> tuple[str, list[str], dict[str, Path]]:
         """(the folder ``name`` held, relative to the notebook's folder; its
         entry names, sub-folders ending in ``/``; file name -> grader's copy,
         for the files the grader asked to copy)."""
         info = self.value(name)
-        return info["path"], info["names"], {key: self.dir / copy for key, copy in info["copies"].items()}
+        return info["path"], info["names"], {key: self._file(name, copy) for key, copy in info["copies"].items()}
 
     def calls(self, name: str) -> list[Any]:
         """The results of the calls of function ``name`` the grader asked for.

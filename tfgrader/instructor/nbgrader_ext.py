@@ -1,49 +1,226 @@
 """nbgrader preprocessors that the course's ``nbgrader_config.py`` plugs in.
+Instructor side: these run in nbgrader's process, never in the kernel.
 
-:class:`BoundedExecute` is nbgrader's ``Execute`` with a bound on the whole
-notebook. nbgrader only has a per-cell timeout: a student's loop that
-swallows the interrupt keeps the kernel busy, and every later cell then
-waits out its own timeout too. Here, once one cell has timed out or the
-notebook has used its time budget, the remaining code cells are not run;
-each gets an error output that says why, so its checks score 0 with a
-message instead of stalling the batch.
+``Autograde.autograde_preprocessors`` runs :class:`SandboxedExecute`, then
+:class:`TrustedVerdict`, then nbgrader's own ``SaveAutoGrades``:
+
+1. :class:`SandboxedExecute` runs the student's cells in a kernel confined by
+   bubblewrap (:mod:`tfgrader.instructor.sandbox`), bounded per cell, for the
+   whole notebook, in memory, processes and output. Check cells (grade cells
+   that call ``tfgrader.check``) are not sent to the kernel. After the last
+   cell it asks the kernel to export what the grader needs, then shuts the
+   kernel down; every process it started dies with it.
+2. :class:`TrustedVerdict` grades the export in a confined grading process
+   and writes each check cell's outputs itself: ``Passed: ...`` or the
+   student's message as an error. Whatever the kernel printed, raised,
+   patched or wrote, the verdict comes from here.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
 import time
+from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import is_grade
+from traitlets import Any, Bool, Integer, Unicode
+
+from tfgrader import wire
+from tfgrader.course import declared_checks, find_course_dir, grader_module, requested
+from tfgrader.instructor import sandbox, verdict
+
+CHECK_CALL = re.compile(r"""^\s*tfgrader\.check\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
+WORKDIR = "/home/student/work"
+EXPORT_INSIDE = "/home/student/.tfgrader-export"
+STATE = "tfgrader"  # key of this extension's record in nbconvert's resources
 
 
-class BoundedExecute(Execute):
-    """Execute a notebook with a per-cell timeout and a whole-notebook budget."""
+def check_name(cell: NotebookNode) -> tuple[str, str] | None:
+    """(assignment, check) for a check cell: a code grade cell calling ``tfgrader.check``."""
+    if cell.cell_type != "code" or not is_grade(cell):
+        return None
+    match = CHECK_CALL.search(cell.source)
+    return (match.group(1), match.group(2)) if match else None
 
-    notebook_timeout = Integer(
-        900, help="Seconds the whole notebook may run before its remaining cells are skipped."
-    ).tag(config=True)
+
+def sandbox_wanted(configured: bool) -> bool:
+    """The sandbox is on unless the config or ``TFGRADER_SANDBOX=off`` turns it off."""
+    return configured and os.environ.get("TFGRADER_SANDBOX", "on").lower() not in ("off", "0", "false", "no")
+
+
+def parse_size(text: str | int) -> int:
+    """``"4G"``, ``"512M"``, ``"10M"`` or a number of bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)B?\s*", str(text), re.IGNORECASE)
+    if not match:
+        raise ValueError(f"not a size: {text!r} (write e.g. 4G, 512M or a number of bytes)")
+    return int(float(match.group(1)) * 1024 ** " KMGT".index(match.group(2).upper() or " "))
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A Python kernel started inside a bubblewrap sandbox, over Unix sockets.
+
+    The notebook's kernelspec is ignored: the kernel is always this Python's
+    ipykernel. Interrupts go as messages (a signal would stop at bubblewrap).
+    """
+
+    sandbox_spec = Any(help="the tfgrader.instructor.sandbox.Sandbox to run in")
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                          display_name="Python 3 (sandboxed)", language="python", interrupt_mode="message")
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return self.sandbox_spec.command(super().format_kernel_cmd(extra_arguments))
+
+
+class SandboxedExecute(Execute):
+    """Execute a student's notebook confined, bounded, and without its check cells."""
+
+    sandbox = Bool(True, help="Run the student's kernel and the grader in bubblewrap. Turning it off is "
+                              "logged loudly and recorded in every result.").tag(config=True)
+    notebook_timeout = Integer(900, help="Seconds the whole notebook may run before its remaining cells "
+                                         "are skipped.").tag(config=True)
+    memory_limit = Unicode("4G", help="Memory the notebook's processes may use together.").tag(config=True)
+    max_processes = Integer(64, help="Processes the notebook may run at once.").tag(config=True)
+    max_file_size = Unicode("1G", help="Largest file the notebook may write.").tag(config=True)
+    max_output = Unicode("10M", help="Output the notebook may print in all.").tag(config=True)
+    export_timeout = Integer(300, help="Seconds the export after the last cell may take.").tag(config=True)
+
+    def limits(self) -> sandbox.Limits:
+        return sandbox.Limits(memory_bytes=parse_size(self.memory_limit), processes=self.max_processes,
+                              file_bytes=parse_size(self.max_file_size))
 
     def preprocess(self, nb, resources=None, km=None):
-        self._started = time.monotonic()
-        self._stop_reason: str | None = None
-        return super().preprocess(nb, resources, km=km)
+        resources = resources if resources is not None else {}
+        self._started, self._stop_reason, self._printed, self._watchdog = time.monotonic(), None, 0, None
+        self._scratch = Path(tempfile.mkdtemp(prefix="tfgrader-run-"))
+        for part in ("export", "kernel"):
+            (self._scratch / part).mkdir()
+        self._sandboxed = sandbox_wanted(self.sandbox)
+        if not self._sandboxed:
+            self.log.warning("SANDBOX OFF: the student's code runs unconfined, with this user's rights. "
+                             "The results will say so.")
+        self._state = resources[STATE] = {"scratch": str(self._scratch), "exported": False, "stopped": None,
+                                          "sandbox": self._sandboxed}
+        # nbconvert's ExecutePreprocessor.preprocess, with the export after the last cell.
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        with self.setup_kernel():
+            info = self.wait_for_reply(self.kc.kernel_info())
+            self.nb.metadata["language_info"] = info["content"]["language_info"]
+            for index, cell in enumerate(self.nb.cells):
+                self.preprocess_cell(cell, resources, index)
+            run_sync(self._export)()
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    def create_kernel_manager(self):
+        scratch = self._scratch
+        if not self._sandboxed:
+            self.km = AsyncKernelManager(kernel_name="python3", config=self.config)
+            return self.km
+        workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
+        spec = sandbox.Sandbox(
+            read_only=sandbox.data_binding(),
+            writable={WORKDIR: os.path.realpath(workdir), EXPORT_INSIDE: str(scratch / "export"),
+                      str(scratch / "kernel"): str(scratch / "kernel")},
+            env={"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+                 "TF_CPP_MIN_LOG_LEVEL": "2", "PY_COLORS": "0", "CUDA_VISIBLE_DEVICES": "",
+                 **sandbox.data_env()},
+            chdir=WORKDIR, limits=self.limits())
+        self.km = SandboxedKernelManager(config=self.config, sandbox_spec=spec, transport="ipc",
+                                         ip=str(scratch / "kernel" / "ipc"),
+                                         connection_file=str(scratch / "kernel" / "kernel.json"))
+        return self.km
+
+    async def async_start_new_kernel(self, **kwargs):
+        await super().async_start_new_kernel(**kwargs)
+        process = getattr(self.km.provisioner, "process", None)
+        if process is not None:
+            self._watchdog = sandbox.Watchdog(process.pid, self.limits())
+            self._watchdog.start()
+
+    start_new_kernel = run_sync(async_start_new_kernel)
 
     async def async_execute_cell(self, cell: NotebookNode, cell_index: int, execution_count=None,
                                  store_history: bool = True) -> NotebookNode:
-        if cell.cell_type == "code" and self._stop_reason is None and self._over_budget():
+        if cell.cell_type != "code":
+            return cell
+        if check_name(cell):
+            cell.outputs = []  # written by TrustedVerdict, never by the kernel
+            return cell
+        if self._stop_reason is None and time.monotonic() - self._started > self.notebook_timeout:
             self._stop_reason = (f"the notebook ran longer than its {self.notebook_timeout} s limit. "
                                  "Shorten training or remove endless loops")
-        if cell.cell_type == "code" and self._stop_reason is not None:
-            cell.outputs = [_not_run(self._stop_reason)]
+        if self._stop_reason is not None:
+            cell.outputs = [_error("NotRun", f"This cell was not run: {self._stop_reason}.")]
             return cell
-        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        try:
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            stopped = self._watchdog is not None and self._watchdog.reason
+        except DeadKernelError:
+            stopped = True
+        if stopped:
+            self._stop_reason = self._death()
+            cell.outputs.append(_error("KernelDied", f"The kernel stopped while running this cell: "
+                                                     f"{self._stop_reason}."))
+        return cell
 
     # nbclient binds execute_cell to its own coroutine when its class is
     # defined; rebind it so nbconvert's preprocess_cell reaches the override.
     execute_cell = run_sync(async_execute_cell)
+
+    async def _export(self) -> None:
+        """Ask the kernel, once, after the student's last cell, to write what the grader needs."""
+        self._state["stopped"] = self._stop_reason
+        if self._stop_reason is not None or "nbgrader" not in self.resources:  # (not autograding: no grader)
+            return
+        module = grader_module(find_course_dir(), self.resources["nbgrader"]["assignment"])
+        spec = json.dumps(wire.parse_exports(requested(module)))
+        export_dir = EXPORT_INSIDE if self._sandboxed else str(self._scratch / "export")
+        code = (f"__import__('tfgrader.student', fromlist=['_']).export_for_grading("
+                f"__import__('json').loads({spec!r}), {export_dir!r})")
+        cell = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[], execution_count=None)
+        self.nb.cells.append(cell)
+        timeout, self.timeout = self.timeout, self.export_timeout
+        try:
+            await super().async_execute_cell(cell, len(self.nb.cells) - 1, store_history=False)
+        except DeadKernelError:
+            self._stop_reason = self._death()
+        finally:
+            self.timeout = timeout
+            self.nb.cells.pop()
+        self._state["stopped"] = self._stop_reason
+        self._state["exported"] = self._stop_reason is None
+
+    def _death(self) -> str:
+        if self._watchdog is not None and self._watchdog.reason:
+            return self._watchdog.reason
+        return ("your notebook's kernel stopped (a crash, os._exit(), or killing its own process), "
+                "so the cells after it could not run")
+
+    def output(self, outs, msg, display_id, cell_index):
+        self._printed += len(json.dumps(msg.get("content", {})))
+        limit = parse_size(self.max_output)
+        if self._printed > limit:
+            if self._watchdog is not None and not self._watchdog.reason:
+                self._watchdog.kill(f"your notebook printed more than {sandbox.size_text(limit)} of output")
+            return None
+        return super().output(outs, msg, display_id, cell_index)
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
         # After a timeout the kernel may never come back (a loop that catches
@@ -52,10 +229,59 @@ class BoundedExecute(Execute):
                              "Look for an endless loop or training far longer than asked")
         return await super()._async_handle_timeout(timeout, cell)
 
-    def _over_budget(self) -> bool:
-        return time.monotonic() - self._started > self.notebook_timeout
+    async def _async_cleanup_kernel(self) -> None:
+        try:
+            await super()._async_cleanup_kernel()
+        finally:
+            if self._watchdog is not None:
+                self._watchdog.stop()
+                self._watchdog.kill_all()
 
 
-def _not_run(reason: str) -> NotebookNode:
-    message = f"This cell was not run: {reason}."
-    return NotebookNode(output_type="error", ename="NotRun", evalue=message, traceback=[f"NotRun: {message}"])
+class TrustedVerdict(NbGraderPreprocessor):
+    """Grade the export in a confined process and write every check cell's outputs."""
+
+    grader_timeout = Integer(600, help="Seconds the grading process may take.").tag(config=True)
+    grader_memory_limit = Unicode("8G", help="Memory the grading process may use.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        module = grader_module(find_course_dir(), resources["nbgrader"]["assignment"])
+        results = self.results(module, resources.get(STATE))
+        workdir = Path(resources.get("metadata", {}).get("path") or ".")
+        verdict.record(results, workdir / wire.EXPORT_DIRNAME)
+        for cell in nb.cells:
+            if check_name(cell):
+                cell.outputs = [_verdict_output(check_name(cell)[1], results["checks"])]
+        return nb, resources
+
+    def results(self, module: Path, state: dict | None) -> dict:
+        checks = declared_checks(module)
+        if state is None:
+            return wire.all_failed(checks, "This notebook was not run by the course's grader; "
+                                           "please tell your instructor.")
+        try:
+            if state["stopped"] or not state["exported"]:
+                reason = state["stopped"] or "the notebook did not run to its end"
+                return {**wire.all_failed(checks, f"Nothing could be graded: {reason}."),
+                        "sandbox": state["sandbox"], "stopped": reason}
+            limits = sandbox.Limits(memory_bytes=parse_size(self.grader_memory_limit),
+                                    processes=verdict.GRADER_LIMITS.processes)
+            return verdict.grade(module, Path(state["scratch"]) / "export", sandboxed=state["sandbox"],
+                                 timeout_s=self.grader_timeout, limits=limits)
+        finally:
+            shutil.rmtree(state["scratch"], ignore_errors=True)
+
+
+def _verdict_output(name: str, checks: dict) -> NotebookNode:
+    result = checks.get(name)
+    if result is None:
+        return _error("CheckFailed", f"The grader has no check called {name!r}; please tell your instructor.")
+    if not result["passed"]:
+        return _error("CheckFailed", result["message"] or "This check did not pass.")
+    points = result["points"]
+    return NotebookNode(output_type="stream", name="stdout",
+                        text=f"Passed: {name} ({points:g} point{'s' if points != 1 else ''})\n")
+
+
+def _error(ename: str, message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])

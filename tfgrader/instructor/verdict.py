@@ -1,0 +1,150 @@
+"""The trusted verdict: grade what a student's kernel exported, outside it.
+Instructor side.
+
+The kernel is dead by the time this runs. Its export folder is hostile input:
+:func:`safe_copy` keeps only plain files with plain names and bounded sizes,
+never following a link. The copy is graded by ``python -I -m
+tfgrader.grading`` in a sandbox that sees only that copy, the grader module,
+the datasets and the Python environment, with no network, and that writes
+only its results file. Messages are then cleaned of any host path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from tfgrader import wire
+from tfgrader.course import declared_checks
+from tfgrader.instructor import sandbox
+
+MAX_FILE_BYTES = 512 * 2**20
+MAX_TOTAL_BYTES = 2 * 2**30
+MAX_FILES = 200
+GRADER_LIMITS = sandbox.Limits(memory_bytes=8 * 2**30, processes=512)
+BROKEN = "The grader could not run ({}); please tell your instructor."
+
+
+def safe_copy(src: Path, dest: Path) -> list[str]:
+    """Copy the plain files directly inside ``src`` into ``dest``.
+
+    Links, folders, devices, odd names and oversized files are left behind,
+    each with a line in the returned list (for the instructor's log). Files
+    are opened without following links, so nothing outside ``src`` is read.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    skipped, total = [], 0
+    try:
+        names = sorted(os.listdir(src)) if not os.path.islink(src) and os.path.isdir(src) else []
+    except OSError:
+        names = []
+    for name in names[:MAX_FILES]:
+        path = os.path.join(src, name)
+        info = os.lstat(path)
+        if not wire.SAFE_NAME.match(name) or not stat.S_ISREG(info.st_mode):
+            skipped.append(f"{name!r}: not a plain file")
+        elif info.st_size > MAX_FILE_BYTES or total + info.st_size > MAX_TOTAL_BYTES:
+            skipped.append(f"{name!r}: too large ({info.st_size} bytes)")
+        else:
+            total += _copy_nofollow(path, dest / name, MAX_FILE_BYTES)
+    skipped += [f"{name!r}: over {MAX_FILES} files" for name in names[MAX_FILES:]]
+    return skipped
+
+
+def _copy_nofollow(src: str, dest: Path, limit: int) -> int:
+    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as source, open(dest, "wb") as target:
+        copied = 0
+        while chunk := source.read(1 << 20):
+            copied += len(chunk)
+            if copied > limit:  # grew since lstat
+                break
+            target.write(chunk)
+    return copied
+
+
+def grade(module: Path, export_dir: Path, *, sandboxed: bool = True, timeout_s: float = 600,
+          limits: sandbox.Limits = GRADER_LIMITS) -> dict:
+    """Grade the export folder ``export_dir`` with the grader ``module``.
+
+    Returns:
+        Results in the :mod:`tfgrader.wire` format, one result per declared
+        check whatever happened, plus ``skipped`` (files left behind) and
+        ``sandbox`` (whether the grading process was confined).
+    """
+    checks = declared_checks(module)
+    with tempfile.TemporaryDirectory(prefix="tfgrader-grade-") as scratch:
+        inbox, outbox = Path(scratch) / "export", Path(scratch) / "results"
+        outbox.mkdir()
+        skipped = safe_copy(export_dir, inbox)
+        results = _run(module, inbox, outbox, checks, sandboxed, timeout_s, limits)
+    results["skipped"], results["sandbox"] = skipped, sandboxed
+    for result in results["checks"].values():
+        result["message"] = scrub(result["message"], {str(module.resolve()): "the grader",
+                                                      f"/grader/{module.name}": "the grader",
+                                                      module.name: "the grader",
+                                                      str(module.resolve().parent.parent): "<course>",
+                                                      str(Path(export_dir).resolve()): "<export>"})
+    return results
+
+
+def _run(module: Path, inbox: Path, outbox: Path, checks: dict, sandboxed: bool, timeout_s: float,
+         limits: sandbox.Limits) -> dict:
+    if sandboxed:
+        confined = sandbox.Sandbox(
+            read_only={"/export": str(inbox), f"/grader/{module.name}": str(module.resolve()),
+                       **sandbox.data_binding()},
+            writable={"/results": str(outbox)}, env=_grader_env(), chdir="/export", limits=limits)
+        argv = [sys.executable, "-I", "-m", "tfgrader.grading", f"/grader/{module.name}", "/export",
+                "--out", f"/results/{wire.RESULTS}"]
+        proc, stopped = sandbox.run(confined, argv, timeout_s)
+    else:
+        argv = [sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(inbox), "--out",
+                str(outbox / wire.RESULTS)]
+        proc, stopped = _run_plain(argv, inbox, timeout_s)
+    if stopped:
+        return wire.all_failed(checks, f"Grading was stopped: {stopped.replace('your notebook', 'it')}.")
+    if proc.returncode != 0 or not (outbox / wire.RESULTS).exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        return wire.all_failed(checks, BROKEN.format(tail[0][:200]))
+    return wire.read_results(outbox / wire.RESULTS, checks, BROKEN.format("no result for this check"))
+
+
+def _grader_env() -> dict[str, str]:
+    return {"PY_COLORS": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", **sandbox.data_env()}
+
+
+def _run_plain(argv: list[str], cwd: Path, timeout_s: float):
+    import subprocess
+
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TFGRADER_DATA_DIR", "TFGRADER_NO_DOWNLOAD",
+                                      "KERAS_HOME", "TMPDIR") if k in os.environ}
+    env.update(PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    try:
+        return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout_s), None
+    except subprocess.TimeoutExpired:
+        return None, f"it ran longer than {timeout_s:.0f} s"
+
+
+def scrub(message: str, places: dict[str, str]) -> str:
+    """``message`` without host paths or the grader's name: ``places`` (path ->
+    label), the Python environment and the home folder are named, not spelled out."""
+    known = {sys.prefix: "<python>", sys.base_prefix: "<python>", str(Path.home()): "<home>", **places}
+    for path, label in sorted(known.items(), key=lambda kv: -len(kv[0])):
+        if len(path) > 1:
+            message = message.replace(path, label)
+    return message
+
+
+def record(results: dict, folder: Path) -> None:
+    """Keep the results beside the autograded notebook (after its kernel is gone)."""
+    folder = Path(folder)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    wire.write_json(folder / wire.RESULTS, results)

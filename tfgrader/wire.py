@@ -1,0 +1,106 @@
+"""The wire format between the three parts: what the student's kernel hands
+over, and what the grading process hands back.
+
+- The kernel writes the objects a grader's ``EXPORTS`` asks for into an
+  export folder: one file per object (``.keras``, ``.npy`` or ``.json``),
+  plus :data:`MANIFEST`, which maps each name to its kind and file, or to
+  the error that kept it from being exported.
+- The grading process reads only that folder and writes :data:`RESULTS`:
+  ``{"checks": {name: {"passed", "points", "message"}}, "duration_s": ...}``.
+- The instructor side copies the export folder before grading
+  (:func:`tfgrader.instructor.verdict.safe_copy`) and keeps the results
+  beside the autograded notebook, in :data:`EXPORT_DIRNAME`.
+
+Everything that crosses is plain data; nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+EXPORT_DIRNAME = ".tfgrader"
+MANIFEST = "manifest.json"
+RESULTS = "results.json"
+# A returned path inside a folder the grader made comes back as "<directory>/NAME".
+DIRECTORY = "<directory>"
+# File names a kernel may write into the export folder; anything else is dropped.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,120}$")
+
+# Export kind -> the options a grader may give it in EXPORTS.
+KINDS: dict[str, frozenset[str]] = {
+    "model": frozenset(),                       # a keras.Model, as a .keras file
+    "builder": frozenset({"args"}),             # a function returning a model; args: names in the notebook
+    "history": frozenset(),                     # a History (or its dict)
+    "histories": frozenset(),                   # a dict: model name -> History
+    "value": frozenset(),                       # numbers, strings, lists, dicts
+    "array": frozenset(),                       # a numeric array, as .npy (no pickles)
+    "array_head": frozenset({"rows"}),          # first rows of a large array, and its statistics
+    "frame": frozenset(),                       # a pandas DataFrame or Series
+    "file": frozenset(),                        # a path to a file the notebook wrote: a copy
+    "directory": frozenset({"copy"}),           # a path to a folder: its names, copies of matching files
+    "calls": frozenset({"args", "over", "rows", "dirs"}),  # a function, called on given inputs
+}
+
+
+class GraderError(ValueError):
+    """A grader module is wrong: the instructor's mistake, not the student's."""
+
+
+def parse_exports(exports: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A grader's ``EXPORTS`` as ``{name: {"kind": ..., **options}}``.
+
+    Raises:
+        GraderError: for an unknown kind or option, or a name that is not an identifier.
+    """
+    parsed = {}
+    for name, spec in exports.items():
+        spec = {"kind": spec} if isinstance(spec, str) else dict(spec)
+        kind = spec.get("kind")
+        if not (isinstance(name, str) and name.isidentifier()):
+            raise GraderError(f"EXPORTS: {name!r} is not a Python name.")
+        if kind not in KINDS:
+            raise GraderError(f"EXPORTS[{name!r}]: unknown kind {kind!r}; the kinds are {', '.join(KINDS)}.")
+        unknown = set(spec) - {"kind"} - KINDS[kind]
+        if unknown:
+            raise GraderError(f"EXPORTS[{name!r}]: kind {kind!r} takes no option {', '.join(sorted(unknown))}.")
+        if kind == "calls" and not {"args", "over", "dirs"} & set(spec):
+            raise GraderError(f"EXPORTS[{name!r}]: kind 'calls' needs 'args', 'over' (with 'rows') or 'dirs'.")
+        parsed[name] = spec
+    return parsed
+
+
+def check_result(passed: bool, points: float, message: str = "") -> dict[str, Any]:
+    return {"passed": bool(passed), "points": points, "message": message}
+
+
+def all_failed(checks: dict[str, float], message: str) -> dict[str, Any]:
+    """Results in which every declared check failed with ``message``."""
+    return {"checks": {name: check_result(False, points, message) for name, points in checks.items()}}
+
+
+def read_results(path: Path, checks: dict[str, float], missing: str) -> dict[str, Any]:
+    """The results at ``path``, keeping only the declared ``checks`` (with
+    their declared points); a check without a well-formed result fails with
+    ``missing``."""
+    try:
+        stored = json.loads(path.read_text())
+        found = stored["checks"] if isinstance(stored.get("checks"), dict) else {}
+    except (OSError, ValueError, AttributeError):
+        stored, found = {}, {}
+    results = all_failed(checks, missing)
+    for name, points in checks.items():
+        got = found.get(name)
+        if isinstance(got, dict) and isinstance(got.get("passed"), bool) and isinstance(got.get("message", ""), str):
+            results["checks"][name] = check_result(got["passed"], points, got.get("message", ""))
+    duration = stored.get("duration_s") if isinstance(stored, dict) else None
+    if isinstance(duration, (int, float)) and math.isfinite(duration):
+        results["duration_s"] = duration
+    return results
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=1))
