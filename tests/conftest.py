@@ -84,3 +84,8 @@ def graded(course, datasets_available, tmp_path_factory):
         return cache[assignment]
 
     return _graded
+
+
+# The tiny course under fixtures/ has a grader module named like a test; it is
+# data for the tests, not a test module.
+collect_ignore_glob = ["fixtures/*"]

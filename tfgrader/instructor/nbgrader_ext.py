@@ -33,7 +33,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade
 from traitlets import Any, Bool, Integer, Unicode
 
@@ -163,9 +163,7 @@ class SandboxedExecute(Execute):
         if check_name(cell):
             cell.outputs = []  # written by TrustedVerdict, never by the kernel
             return cell
-        if self._stop_reason is None and time.monotonic() - self._started > self.notebook_timeout:
-            self._stop_reason = (f"the notebook ran longer than its {self.notebook_timeout} s limit. "
-                                 "Shorten training or remove endless loops")
+        self._check_budget()
         if self._stop_reason is not None:
             cell.outputs = [_error("NotRun", f"This cell was not run: {self._stop_reason}.")]
             return cell
@@ -186,6 +184,7 @@ class SandboxedExecute(Execute):
 
     async def _export(self) -> None:
         """Ask the kernel, once, after the student's last cell, to write what the grader needs."""
+        self._check_budget()
         self._state["stopped"] = self._stop_reason
         if self._stop_reason is not None or "nbgrader" not in self.resources:  # (not autograding: no grader)
             return
@@ -206,6 +205,11 @@ class SandboxedExecute(Execute):
             self.nb.cells.pop()
         self._state["stopped"] = self._stop_reason
         self._state["exported"] = self._stop_reason is None
+
+    def _check_budget(self) -> None:
+        if self._stop_reason is None and time.monotonic() - self._started > self.notebook_timeout:
+            self._stop_reason = (f"the notebook ran longer than its {self.notebook_timeout} s limit. "
+                                 "Shorten training or remove endless loops")
 
     def _death(self) -> str:
         if self._watchdog is not None and self._watchdog.reason:
@@ -236,6 +240,19 @@ class SandboxedExecute(Execute):
             if self._watchdog is not None:
                 self._watchdog.stop()
                 self._watchdog.kill_all()
+
+
+class RestoreCells(OverwriteCells):
+    """nbgrader's OverwriteCells, for the sanitizing pass: a cell that claims
+    to be graded but that the gradebook does not know (a student's own
+    "grade cell") becomes a plain cell. (nbgrader 0.9 only drops its grade_id,
+    and then fails the whole notebook when it adds back deleted grade cells.)"""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if "nbgrader" in cell.metadata and not cell.metadata["nbgrader"].get("grade_id"):
+            del cell.metadata["nbgrader"]
+        return cell, resources
 
 
 class TrustedVerdict(NbGraderPreprocessor):

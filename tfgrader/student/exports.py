@@ -121,7 +121,10 @@ def _histories(obj: Any, name: str, spec: dict, target: Target) -> str:
 
 
 def _value(obj: Any, name: str, spec: dict, target: Target) -> str:
-    return write_json(plain(obj), name, target.export_dir)
+    try:
+        return write_json(plain(obj), name, target.export_dir)
+    except ExportError as exc:
+        raise ExportError(f"`{name}` cannot be handed to the grader: {exc}") from None
 
 
 def _array(obj: Any, name: str, spec: dict, target: Target) -> str:

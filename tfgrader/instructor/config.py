@@ -1,0 +1,53 @@
+"""The nbgrader settings every course built on tfgrader needs. Instructor side.
+
+A course's ``nbgrader_config.py`` calls :func:`configure` and then sets what
+is its own (limits, timeouts)::
+
+    from tfgrader.instructor.config import configure
+    c = get_config()
+    configure(c, course_id="tf-keras-week")
+    c.SandboxedExecute.memory_limit = "4G"
+"""
+
+from __future__ import annotations
+
+import os
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, GetGrades,
+    IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
+
+from tfgrader.instructor.nbgrader_ext import RestoreCells, SandboxedExecute, TrustedVerdict
+
+
+def configure(c, course_id: str) -> None:
+    """Set up nbgrader's config object ``c`` for a tfgrader course rooted at the working directory."""
+    # Kernels and graders inherit this: TensorFlow's start-up chatter stays out of notebooks.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    c.CourseDirectory.course_id = course_id
+    # Paths stay relative to the course folder, so the course works from any checkout.
+    c.CourseDirectory.root = "."
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".tfgrader", "training_*"]
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+    # The student's code runs in a bubblewrap sandbox (no network, only its own
+    # folder, memory/process/output limits). Check cells never run in the
+    # kernel: TrustedVerdict grades the exported objects in a confined process
+    # and writes their outputs, before nbgrader reads them (SaveAutoGrades).
+    c.Autograde.create_student = True
+    c.Autograde.autograde_preprocessors = [
+        SandboxedExecute, TrustedVerdict, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    ]
+    # A kernel that swallows the interrupt must not abort the whole autograde run.
+    c.Execute.raise_on_iopub_timeout = False
+    # Deleted grade cells come back (and are graded); edited, retyped or moved
+    # ones are restored from the gradebook; unknown ones lose their grade mark.
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, CheckCellMetadata]
+    c.OverwriteCells.add_missing_cells = True
+
+    # Feedback shows each check's message but never the hidden test code.
+    c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
