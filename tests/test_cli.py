@@ -31,3 +31,33 @@ def test_unknown_command_is_refused(capsys):
         cli.main(["grade-everything"])
     assert exit_info.value.code == 2
     assert "usage: tfgrader" in capsys.readouterr().err
+
+
+def test_autograde_without_bubblewrap_stops_and_says_what_to_install(course, tmp_path, monkeypatch, capsys):
+    """Without bubblewrap, does `tfgrader autograde` grade nothing and say what to install?"""
+    from tfgrader.instructor import sandbox
+    from tfgrader.instructor.validate import copy_course
+
+    scratch = copy_course(course, tmp_path / "course")
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    monkeypatch.setattr(sandbox, "_checked", {})
+    assert cli.main(["--course", str(scratch), "autograde", "01-keras-overview"]) == 2
+    err = capsys.readouterr().err
+    assert "apt-get install bubblewrap" in err and "TFGRADER_SANDBOX=off" in err
+    assert not (scratch / "autograded").exists()
+
+
+def test_sandbox_off_only_on_purpose(course, tmp_path, monkeypatch):
+    """Is the sandbox on unless the course's config or TFGRADER_SANDBOX turns it off?"""
+    from tfgrader.instructor import pipeline
+    from tfgrader.instructor.validate import copy_course
+
+    scratch = copy_course(course, tmp_path / "course")
+    monkeypatch.delenv("TFGRADER_SANDBOX", raising=False)
+    assert pipeline.preflight(scratch) is True
+    monkeypatch.setenv("TFGRADER_SANDBOX", "off")
+    assert pipeline.preflight(scratch) is False
+    monkeypatch.delenv("TFGRADER_SANDBOX")
+    with open(scratch / "nbgrader_config.py", "a") as config:
+        config.write("\nc.SandboxedExecute.sandbox = False\n")
+    assert pipeline.preflight(scratch) is False

@@ -277,3 +277,15 @@ def test_results_record_the_sandbox(batch):
     assert honest["sandbox"] is True and hog["sandbox"] is True
     assert "more than 1 GB of memory" in hog["stopped"]
     shutil.rmtree(course / "feedback", ignore_errors=True)
+
+
+def test_unsandboxed_grading_is_loud_and_marked(batch, monkeypatch):
+    """Graded with the sandbox turned off on purpose, is it logged loudly and marked in the record and the report?"""
+    course, runs, scores = batch
+    monkeypatch.setenv("TFGRADER_SANDBOX", "off")
+    proc = pipeline.nbgrader(course, "autograde", A, "--student", "honest_2", "--force")
+    assert proc.returncode == 0 and "SANDBOX OFF" in proc.stderr
+    record = json.loads((course / "autograded" / "honest_2" / A / ".tfgrader" / "results.json").read_text())
+    assert record["sandbox"] is False
+    table = report.format_table(report.scores(course, A))
+    assert [line for line in table.splitlines() if "UNSANDBOXED" in line][0].startswith("honest_2")

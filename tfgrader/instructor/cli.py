@@ -39,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
                                  help="students graded at once, each in its own process "
                                       "(default: TFGRADER_WORKERS, else 1; about the number of cores)")
     args = parser.parse_args(argv)
-    return COMMANDS[args.command](args)
+    from tfgrader.instructor.sandbox import SandboxUnavailable
+
+    try:
+        return COMMANDS[args.command](args)
+    except SandboxUnavailable as exc:
+        print(f"tfgrader: cannot grade safely here. {exc}", file=sys.stderr)
+        return 2
 
 
 def _course(args: argparse.Namespace) -> Path:

@@ -19,6 +19,7 @@ def run(course: Path, say=print) -> int:
     """Run the demo in ``course``; returns a process exit code."""
     say(f"course: {course}")
     say(f"data: {data.describe_sources()}")
+    say("sandbox: " + ("bubblewrap" if pipeline.preflight(course) else "OFF (student code runs unconfined)"))
     for assignment in sorted(p.name for p in (course / "source").iterdir() if p.is_dir()):
         pipeline.generate(course, assignment)
         say(f"generated release/{assignment}")

@@ -65,6 +65,28 @@ def autograde(course: Path, assignment: str, student: str, *options: str,
     return Run(student, True)
 
 
+def preflight(course: Path) -> bool:
+    """Check, before a batch, that the sandbox the course asks for can run here.
+
+    Returns:
+        Whether the sandbox is on (``c.SandboxedExecute.sandbox`` in the
+        course's ``nbgrader_config.py``, and ``TFGRADER_SANDBOX`` not ``off``).
+
+    Raises:
+        SandboxUnavailable: saying what to install.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from tfgrader.instructor.nbgrader_ext import sandbox_wanted
+    from tfgrader.instructor.sandbox import require_bwrap
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    wanted = sandbox_wanted(config.SandboxedExecute.get("sandbox", True))
+    if wanted:
+        require_bwrap()
+    return wanted
+
+
 def autograde_all(course: Path, assignment: str, *options: str, names: list[str] | None = None,
                   workers: int | None = None) -> list[Run]:
     """Autograde every submitted student (or ``names``), in that order.
@@ -73,6 +95,7 @@ def autograde_all(course: Path, assignment: str, *options: str, names: list[str]
     process (default: ``TFGRADER_WORKERS``, else 1). The gradebook is SQLite,
     whose short write transactions wait for one another.
     """
+    preflight(course)
     todo = names or students(course, assignment)
     workers = workers or int(os.environ.get("TFGRADER_WORKERS", "1"))
     if workers <= 1:

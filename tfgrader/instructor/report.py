@@ -3,11 +3,13 @@ each failed check with the message the student got."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from tfgrader import wire
 from tfgrader.course import COURSE_ID
 
 
@@ -20,6 +22,8 @@ class Score:
     score: float
     max_score: float
     failed: dict[str, str] = field(default_factory=dict)  # check -> message
+    sandboxed: bool | None = None  # as recorded by the trusted verdict
+    stopped: str = ""  # the limit that stopped the notebook, if one did
 
 
 def scores(course: Path, assignment: str) -> list[Score]:
@@ -35,6 +39,7 @@ def scores(course: Path, assignment: str) -> list[Score]:
             except MissingEntry:
                 continue
             score = Score(student, assignment, submission.score, submission.max_score)
+            _add_record(score, course / "autograded" / student / assignment / wire.EXPORT_DIRNAME / wire.RESULTS)
             for notebook in submission.notebooks:
                 messages = _messages(course / "autograded" / student / assignment / f"{notebook.name}.ipynb")
                 for grade in notebook.grades:
@@ -43,6 +48,14 @@ def scores(course: Path, assignment: str) -> list[Score]:
                         score.failed[check] = messages.get(grade.name, "no output recorded")
             results.append(score)
     return results
+
+
+def _add_record(score: Score, path: Path) -> None:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    score.sandboxed, score.stopped = record.get("sandbox"), record.get("stopped") or ""
 
 
 def _messages(path: Path) -> dict[str, str]:
@@ -63,7 +76,10 @@ def format_table(rows: list[Score], problems: dict[str, str] | None = None) -> s
     width = max([len(r.student) for r in rows] + [len(s) for s in problems or {}] + [7])
     lines = [f"{'student':<{width}}  {'assignment':<28} {'points':>11}"]
     for row in rows:
-        lines.append(f"{row.student:<{width}}  {row.assignment:<28} {row.score:>5g} / {row.max_score:<3g}")
+        mark = "  UNSANDBOXED" if row.sandboxed is False else ""
+        lines.append(f"{row.student:<{width}}  {row.assignment:<28} {row.score:>5g} / {row.max_score:<3g}{mark}")
+        if row.stopped:
+            lines.append(f"{'':<{width}}    stopped: {row.stopped}")
         for check, message in row.failed.items():
             lines.append(f"{'':<{width}}    - {check}: {message}")
     for student, reason in (problems or {}).items():

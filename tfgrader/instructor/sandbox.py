@@ -237,7 +237,7 @@ def run(sandbox: Sandbox, argv: list[str], timeout_s: float) -> tuple[subprocess
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, 9)
         proc.communicate()
-        return None, f"it ran longer than {timeout_s:.0f} s"
+        return None, f"it ran longer than {timeout_s:g} s"
     finally:
         watchdog.stop()
     if watchdog.reason:

@@ -127,7 +127,7 @@ def _run_plain(argv: list[str], cwd: Path, timeout_s: float):
     try:
         return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout_s), None
     except subprocess.TimeoutExpired:
-        return None, f"it ran longer than {timeout_s:.0f} s"
+        return None, f"it ran longer than {timeout_s:g} s"
 
 
 def scrub(message: str, places: dict[str, str]) -> str:
