@@ -34,13 +34,3 @@ SAMPLES = [
            # nothing can be trained, in the notebook or by the grader
            frozenset({"compiled", "training", "trained_model"})),
 ]
-
-# A hostile submission: an endless loop that ignores the interrupt nbgrader
-# sends at the cell timeout. It must cost that submission its points, not the
-# batch. (A bare `try/except` inside the loop does not catch the interrupt
-# reliably in CPython; ignoring SIGINT does.)
-ENDLESS = Sample("endless_loop", "an infinite loop that ignores interrupts",
-                 (("train", "model = build_model()\n",
-                   "model = build_model()\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                   "while True:\n    pass\n"),),
-                 frozenset({"scaling", "architecture", "compiled", "functional_api", "training", "trained_model"}))

@@ -77,3 +77,13 @@ def test_notebooks_are_committed_without_outputs(course, folder):
         for cell in cells(path):
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, path
+
+
+@pytest.mark.parametrize("assignment", COURSE_SOURCES)
+def test_grader_exports_are_valid(course, assignment):
+    """Does every grader's EXPORTS name only known kinds with known options (checked before any kernel runs)?"""
+    from tfgrader import wire
+    from tfgrader.course import requested
+
+    parsed = wire.parse_exports(requested(grader_module(course, assignment)))
+    assert parsed and all(spec["kind"] in wire.KINDS for spec in parsed.values())

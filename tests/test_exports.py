@@ -406,3 +406,24 @@ def test_calls_on_folders(export, tmp_path):
     with pytest.raises(StudentError, match=r"^`broken\(<an empty folder>\)` raised ZeroDivisionError"):
         sub.calls("broken")
     assert all(Path(d).parent == tmp_path / "exports" and not Path(d).exists() for d in seen)
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"\x93NUMPY garbage", "could not read the array `x`"),
+    (b"", "could not read the array `x`"),
+])
+def test_damaged_npy_is_a_student_error(tmp_path, content, expected):
+    """Is a damaged or empty .npy file reported to the student instead of crashing the check?"""
+    (tmp_path / "x.npy").write_bytes(content)
+    (tmp_path / MANIFEST).write_text(json.dumps({"x": {"kind": "array", "file": "x.npy"}}))
+    with pytest.raises(StudentError, match=re.escape(expected)):
+        Submission(tmp_path).array("x")
+
+
+@pytest.mark.parametrize("manifest", ["[1, 2", "[]", '{"x": {"kind": "array", "file": "../x.npy"}}'])
+def test_hostile_manifest_is_a_student_error(tmp_path, manifest):
+    """Is a broken manifest, or one pointing outside the export folder, a message and never a read outside?"""
+    (tmp_path / MANIFEST).write_text(manifest)
+    (tmp_path.parent / "x.npy").write_bytes(b"")
+    with pytest.raises(StudentError):
+        Submission(tmp_path).array("x")

@@ -168,8 +168,8 @@ open(os.path.join(folder, "manifest.json"), "w").write("[1, 2")''')),
          code="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
     Case("background_process", 3,
          code="import subprocess\n_ = subprocess.Popen(['sleep', '600'], start_new_session=True)"),
-    Case("sleeps_past_budget", 0, "its 30 s limit", code="import time\ntime.sleep(12)\n", edit=lambda nb: [
-        nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(12)")) for _ in range(2)]),
+    Case("sleeps_past_budget", 0, "its 20 s limit", code="import time\ntime.sleep(8)\n", edit=lambda nb: [
+        nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(8)")) for _ in range(2)]),
     # --- broken or edited notebooks
     Case("nan_answer", 1, "`answer` is 'nan'", answer="answer = float('nan')"),
     Case("deleted_check", 3, edit=delete_check),

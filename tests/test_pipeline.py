@@ -22,6 +22,7 @@ def test_workers_grade_at_once_and_keep_the_order(monkeypatch, tmp_path):
         return pipeline.Run(student, student != "c", "" if student != "c" else "broken")
 
     monkeypatch.setattr(pipeline, "autograde", fake_autograde)
+    monkeypatch.setattr(pipeline, "preflight", lambda course: True)
     runs = pipeline.autograde_all(tmp_path, "x", names=["a", "b", "c", "d"], workers=2)
     assert [r.student for r in runs] == ["a", "b", "c", "d"]
     assert [r.ok for r in runs] == [True, True, False, True]
@@ -38,5 +39,6 @@ def test_one_worker_by_default(monkeypatch, tmp_path):
         return pipeline.Run(student, True)
 
     monkeypatch.setattr(pipeline, "autograde", fake_autograde)
+    monkeypatch.setattr(pipeline, "preflight", lambda course: True)
     assert [r.student for r in pipeline.autograde_all(tmp_path, "x", names=["a", "b", "c"])] == ["a", "b", "c"]
     assert threads == {threading.get_ident()}
