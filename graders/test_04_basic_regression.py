@@ -69,8 +69,8 @@ import pytest
 from tfgrader import data
 from tfgrader.grading.checks.architecture import Layer, expect_layers, loss_settings
 from tfgrader.grading.checks.regression import (
-    expect_regression_compile, mean_absolute_error, normalizer_statistics, normalizers, predict,
-    retrain_regressor)
+    expect_regression_compile, mean_absolute_error, normalizer_statistics, normalizers, predict)
+from tfgrader.grading.checks.training import retrain
 from tfgrader.grading.plugin import check
 from tfgrader.grading.submission import StudentError
 
@@ -204,7 +204,7 @@ def retrained(submission, real):
             x, y, x_test, y_test = real_xy(real, columns, horsepower)
             try:
                 model = lesson_model(builder, x.shape[1]) if lesson else submission.model(builder)
-                model = retrain_regressor(model, x, y, epochs=EPOCHS, batch_size=BATCH)
+                model, _ = retrain(model, x, y, epochs=EPOCHS, batch_size=BATCH, adapt_normalizers=True)
                 cache[key] = (model, mean_absolute_error(model, x_test, y_test), mean_absolute_error(model, x, y))
             except StudentError as exc:
                 cache[key] = exc

@@ -13,7 +13,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from tfgrader.grading.checks.architecture import (  # noqa: E402
-    PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers, layers_of, output_activation)
+    PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers, layers_of, output_activation,
+    require_compiled)
 from tfgrader.grading.checks.training import accuracy, fresh_copy, retrain  # noqa: E402
 from tfgrader.grading.submission import StudentError, load_model  # noqa: E402
 
@@ -73,6 +74,11 @@ def make_model(tmp_path):
     dict(output="softmax_layer", functional=True),
     dict(hidden=128),
     dict(hidden=1024),
+    dict(metrics=("acc",)),
+    dict(metrics=("sparse_categorical_accuracy",)),
+    dict(metrics=(keras.metrics.SparseCategoricalAccuracy(),)),
+    dict(metrics=(keras.metrics.SparseCategoricalAccuracy(name="acc"), "mse")),
+    dict(metrics=(keras.metrics.sparse_categorical_accuracy,)),
 ], ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items()) or "sequential")
 def test_accepts(make_model, kwargs):
     """Is every correct spelling of the model accepted?"""
@@ -123,21 +129,26 @@ def test_rejects_input_shape(make_model):
     (dict(compiled=False), "never compiled"),
     (dict(optimizer="sgd"), "uses the sgd optimizer; this exercise asks for 'adam'"),
     (dict(metrics=()), "Compile your model with metrics=['accuracy']"),
+    (dict(metrics=("mse",)), "Compile your model with metrics=['accuracy']"),
+    (dict(metrics=(keras.metrics.AUC(),)), "Compile your model with metrics=['accuracy']"),
 ])
 def test_rejects_compile(make_model, kwargs, expected):
     """Is a wrong compile setting rejected with a message that says what to change?"""
-    with pytest.raises(AssertionError) as info:
+    with pytest.raises((AssertionError, StudentError)) as info:
         expect_compiled(make_model(**kwargs), **COMPILE)
     assert expected in str(info.value)
 
 
 def test_rejects_uncompiled_in_memory():
-    """Is a model that was never compiled rejected before it is saved, too?"""
+    """Is a model that was never compiled rejected before it is saved, too, by the one guard every check uses?"""
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
-    with pytest.raises(AssertionError, match="never compiled"):
-        expect_compiled(model, **COMPILE)
-    with pytest.raises(StudentError, match="never compiled"):
-        fresh_copy(model)
+    messages = set()
+    for check in (lambda: expect_compiled(model, **COMPILE), lambda: fresh_copy(model),
+                  lambda: require_compiled(model)):
+        with pytest.raises(StudentError, match="never compiled") as info:
+            check()
+        messages.add(str(info.value))
+    assert len(messages) == 1
 
 
 # ---- training ----------------------------------------------------------------

@@ -73,6 +73,15 @@ def parse_exports(exports: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return parsed
 
 
+def one_line(what: BaseException | str, limit: int = 300) -> str:
+    """An exception (``Type: message``) or a text as one line of at most
+    ``limit`` characters: what a student or an instructor reads."""
+    if isinstance(what, BaseException):
+        what = f"{type(what).__name__}: {what}" if str(what) else type(what).__name__
+    line = " ".join(str(what).split())
+    return line if len(line) <= limit else line[:limit - 3] + "..."
+
+
 def check_result(passed: bool, points: float, message: str = "") -> dict[str, Any]:
     return {"passed": bool(passed), "points": points, "message": message}
 

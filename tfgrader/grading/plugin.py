@@ -13,7 +13,6 @@ tracebacks never reach the student.
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
 import pytest
@@ -86,7 +85,7 @@ def student_message(exc: BaseException) -> str:
         if message and not message.startswith("assert "):
             return message
         return "This check did not pass."
-    detail = traceback.format_exception_only(type(exc), exc)[-1].strip()[:200]
+    detail = wire.one_line(exc, 200)
     if isinstance(exc, DatasetUnavailable):
         return f"The grader could not load its copy of the data; please tell your instructor ({detail})."
     return f"The grader hit an error while checking this ({detail}). Check the cell that defines what this check uses."

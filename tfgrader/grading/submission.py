@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.wire import MANIFEST, SAFE_NAME
+from tfgrader.wire import MANIFEST, SAFE_NAME, one_line
 
 
 class StudentError(Exception):
@@ -49,7 +49,7 @@ class Submission:
         if not isinstance(entry, dict):
             raise StudentError(f"`{name}` was not handed to the grader.")
         if "error" in entry:
-            raise StudentError(str(entry["error"])[:600])
+            raise StudentError(one_line(str(entry["error"]), 600))
         file = entry.get("file") if file is None else file
         if not (isinstance(file, str) and SAFE_NAME.match(file) and (self.dir / file).is_file()):
             raise StudentError(f"The grader could not read `{name}`: its file is missing or is not a plain file "
@@ -136,8 +136,10 @@ class Submission:
 
 
 def load_model(path: Path, name: str) -> Any:
-    """Load a ``.keras`` file with ``safe_mode=True``, reporting the root cause."""
+    """Load a ``.keras`` file with ``safe_mode=True``, naming what is not built in when it fails."""
     import keras
+
+    from tfgrader.grading import transport
 
     if Path(path).suffix == ".keras" and not zipfile.is_zipfile(path):
         # Keras reports such a file as "not found", which misleads.
@@ -148,18 +150,18 @@ def load_model(path: Path, name: str) -> Any:
             # Keras warns that optimizer slots created by training are not
             # restored into a fresh optimizer; the grader retrains anyway.
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            return keras.saving.load_model(path, safe_mode=True)
-    except Exception as exc:  # noqa: BLE001 - every load failure is the student's to fix
-        raise StudentError(
-            f"The grader could not load your saved model `{name}` ({root_cause(exc)}). "
-            "It must be a complete .keras file made only of built-in Keras layers "
-            "(no Lambda layers or custom classes)."
-        ) from None
+            return keras.saving.load_model(path, safe_mode=True, custom_objects=transport.builtin_aliases())
+    except Exception:  # noqa: BLE001 - every load failure is the student's to fix
+        custom = transport.custom_parts(Path(path))
+        if custom:
+            raise StudentError(f"The grader cannot load your model `{name}` because it holds "
+                               f"{'; and '.join(custom)}.") from None
+        raise StudentError(f"The grader could not load your saved model `{name}`: it is damaged or "
+                           "incomplete. Save it again, from a model made of built-in Keras layers.") from None
 
 
 def root_cause(exc: BaseException) -> str:
     """The innermost cause of ``exc`` as one short line."""
     while exc.__cause__ is not None or exc.__context__ is not None:
         exc = exc.__cause__ or exc.__context__
-    line = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return line if len(line) <= 240 else line[:237] + "..."
+    return one_line(exc, 240)

@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from tfgrader.wire import one_line
+
 # Beyond the notebook's own budget (BoundedExecute.notebook_timeout), this
 # much more is allowed for nbgrader itself before the run is stopped.
 NBGRADER_SLACK_S = 120
@@ -116,7 +118,7 @@ def _reason(proc: subprocess.CompletedProcess) -> str:
     """The most telling line of a failed nbgrader run."""
     lines = (proc.stderr + proc.stdout).splitlines()
     errors = [line for line in lines if "ERROR" in line or "Error" in line]
-    return (errors or lines or ["nbgrader failed without output"])[-1].strip()[:300]
+    return one_line((errors or lines or ["nbgrader failed without output"])[-1])
 
 
 def _tail(proc: subprocess.CompletedProcess, n: int = 15) -> str:

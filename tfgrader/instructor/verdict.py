@@ -110,7 +110,7 @@ def _run(module: Path, inbox: Path, outbox: Path, checks: dict, sandboxed: bool,
         return wire.all_failed(checks, f"Grading was stopped: {stopped.replace('your notebook', 'it')}.")
     if proc.returncode != 0 or not (outbox / wire.RESULTS).exists():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return wire.all_failed(checks, BROKEN.format(tail[0][:200]))
+        return wire.all_failed(checks, BROKEN.format(wire.one_line(tail[0], 200)))
     return wire.read_results(outbox / wire.RESULTS, checks, BROKEN.format("no result for this check"))
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.grading.checks.architecture import loss_settings
-from tfgrader.grading.checks.training import fresh_copy
+from tfgrader.grading.checks.architecture import loss_settings, require_compiled
+from tfgrader.grading.checks.training import normalizers  # noqa: F401 - part of this module's API
 from tfgrader.grading.submission import StudentError
 
 # Names under which Keras reports each loss, spelled out or abbreviated.
@@ -23,8 +23,7 @@ def expect_regression_compile(model: Any, what: str, *, loss: str = "mean_absolu
                               optimizer: str | None = None, learning_rate: float | None = None) -> None:
     """``model`` is compiled with ``loss`` and, when given, ``optimizer`` at
     ``learning_rate``. ``what`` names the function in messages."""
-    assert getattr(model, "compiled", False) and model.get_compile_config(), (
-        f"The model from {what} was never compiled: call model.compile(...) before returning it.")
+    require_compiled(model, f"`{what}`")
     name, _ = loss_settings(model)
     assert name in LOSS_NAMES.get(loss, {loss}), (
         f"The model from {what} is compiled with the loss {name}; this exercise asks for "
@@ -39,42 +38,10 @@ def expect_regression_compile(model: Any, what: str, *, loss: str = "mean_absolu
             f"The model from {what} uses learning rate {rate:g}; this exercise asks for {learning_rate:g}.")
 
 
-def normalizers(model: Any) -> list[Any]:
-    """The model's Normalization layers, in order."""
-    return [layer for layer in model.layers if type(layer).__name__ == "Normalization"]
-
-
 def normalizer_statistics(layer: Any) -> tuple[np.ndarray, np.ndarray]:
     """The mean and variance a Normalization layer applies, one per feature."""
     mean, variance = (np.asarray(getattr(layer, part), dtype="float64") for part in ("mean", "variance"))
     return mean.reshape(-1), variance.reshape(-1)
-
-
-def retrain_regressor(model: Any, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
-                      seed: int = 0) -> Any:
-    """Train a fresh, seeded copy of ``model`` on ``x``, ``y`` and return it.
-
-    Every Normalization layer of the copy is adapted on ``x`` first: a fresh
-    copy has none of the submitted statistics, and adapting here means a
-    mistake in the notebook's normaliser costs the normaliser's check only.
-    Layers given a fixed ``mean`` and ``variance`` keep them.
-
-    Raises:
-        StudentError: if training fails or the loss stops being a number.
-    """
-    copy = fresh_copy(model, seed)
-    try:
-        for layer in normalizers(copy):
-            if layer.get_config().get("mean") is None:
-                layer.adapt(x)
-        history = copy.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True)
-    except Exception as exc:  # noqa: BLE001
-        raise StudentError(f"Training your model failed: {type(exc).__name__}: {str(exc)[:200]}") from None
-    losses = history.history.get("loss", [])
-    if not losses or not all(math.isfinite(v) for v in losses):
-        raise StudentError("Training your model gave a loss that is not a number (NaN or infinity). "
-                           "Check the output layer and the loss function.")
-    return copy
 
 
 def predict(model: Any, x: np.ndarray) -> np.ndarray:

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.grading.checks.architecture import layers_of, output_activation
+from tfgrader.grading.checks.architecture import layers_of, output_activation, require_compiled
 from tfgrader.grading.checks.training import deterministic
 from tfgrader.grading.submission import StudentError
+from tfgrader.wire import one_line
 
 BCE = "bce"
 
@@ -73,9 +74,8 @@ def train_curves(model: Any, train: tuple[np.ndarray, np.ndarray], val: tuple[np
     import keras
 
     source = model if compiled_as is None else compiled_as
-    config = source.get_compile_config() if getattr(source, "compiled", False) else None
-    if not config:
-        raise StudentError(f"`{name}()` returns a model that was never compiled, so it cannot be trained.")
+    require_compiled(source, f"`{name}()`")
+    config = source.get_compile_config()
     deterministic(seed)
     copy = keras.models.clone_model(model)
     if weights is not None:
@@ -93,7 +93,7 @@ def train_curves(model: Any, train: tuple[np.ndarray, np.ndarray], val: tuple[np
     try:
         history = copy.fit(*train, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=0).history
     except Exception as exc:  # noqa: BLE001
-        raise StudentError(f"Training `{name}()` failed: {type(exc).__name__}: {str(exc)[:200]}") from None
+        raise StudentError(f"Training `{name}()` failed: {one_line(exc, 240)}") from None
     curves = Curves(history[BCE], history[f"val_{BCE}"], copy)
     if not np.all(np.isfinite(curves.train + curves.val)):
         raise StudentError(f"Training `{name}()` gave a cross-entropy that is not a number (NaN or infinity).")
@@ -154,8 +154,7 @@ def paired_curves(model: Any, train: tuple[np.ndarray, np.ndarray], val: tuple[n
                   epochs: int, batch_size: int, name: str, seed: int = 0) -> tuple[Curves, Curves]:
     """(baseline, model): ``model`` and :func:`without_regularization` of it,
     trained alike from the same seeded initial weights."""
-    if not getattr(model, "compiled", False) or not model.get_compile_config():
-        raise StudentError(f"`{name}()` returns a model that was never compiled, so it cannot be trained.")
+    require_compiled(model, f"`{name}()`")
     twin = without_regularization(model)
     settings = dict(epochs=epochs, batch_size=batch_size, seed=seed, name=name, compiled_as=model)
     baseline = plain_curves(twin, train, val, **settings)

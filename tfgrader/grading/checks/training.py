@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.grading.checks.architecture import output_activation
+from tfgrader.grading.checks.architecture import output_activation, require_compiled
 from tfgrader.grading.submission import StudentError
+from tfgrader.wire import one_line
 
 
 def deterministic(seed: int = 0) -> None:
@@ -28,26 +29,38 @@ def fresh_copy(model: Any, seed: int = 0) -> Any:
     """
     import keras
 
-    if not getattr(model, "compiled", False) or not model.get_compile_config():
-        raise StudentError("Your function returns a model that was never compiled, so it cannot be trained.")
+    require_compiled(model)
     deterministic(seed)
     copy = keras.models.clone_model(model)
     copy.compile_from_config(model.get_compile_config())
     return copy
 
 
+def normalizers(model: Any) -> list[Any]:
+    """The model's Normalization layers, in order."""
+    return [layer for layer in model.layers if type(layer).__name__ == "Normalization"]
+
+
 def retrain(model: Any, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
-            seed: int = 0, **fit_kwargs: Any) -> tuple[Any, dict[str, list[float]]]:
-    """Train a fresh copy of ``model`` and return it with its history.
+            seed: int = 0, adapt_normalizers: bool = False, **fit_kwargs: Any) -> tuple[Any, dict[str, list[float]]]:
+    """Train a fresh, seeded copy of ``model`` and return it with its history.
+
+    With ``adapt_normalizers``, every Normalization layer of the copy without
+    a fixed ``mean`` and ``variance`` is adapted on ``x`` first: a fresh copy
+    has none of the submitted statistics, and adapting here means a mistake
+    in the notebook's normaliser costs the normaliser's check only.
 
     Raises:
         StudentError: if training fails or the loss stops being a number.
     """
     copy = fresh_copy(model, seed)
     try:
+        for layer in normalizers(copy) if adapt_normalizers else []:
+            if layer.get_config().get("mean") is None:
+                layer.adapt(x)
         history = copy.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, **fit_kwargs)
     except Exception as exc:  # noqa: BLE001
-        raise StudentError(f"Training your model failed: {type(exc).__name__}: {str(exc)[:200]}") from None
+        raise StudentError(f"Training your model failed: {one_line(exc)}") from None
     losses = history.history.get("loss", [])
     if not losses or not all(math.isfinite(v) for v in losses):
         raise StudentError(
