@@ -29,6 +29,29 @@ SAMPLES = [
            # right on scaled ones (relu layers scale along with their input),
            # so only the scaling check is lost.
            frozenset({"scaling"})),
+    # Accepted variants: each loses nothing.
+    Sample("quickstart_2019", "the 2019 TensorFlow quickstart's model as written there: tf.keras, "
+           "Flatten(input_shape=...), tf.nn activations, metrics=['acc']",
+           (("build_model", """    model = keras.Sequential([
+        keras.Input(shape=(28, 28)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dropout(0.2),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])""",
+             """    import tensorflow as tf
+    model = tf.keras.models.Sequential([
+      tf.keras.layers.Flatten(input_shape=(28, 28)),
+      tf.keras.layers.Dense(512, activation=tf.nn.relu),
+      tf.keras.layers.Dropout(0.2),
+      tf.keras.layers.Dense(10, activation=tf.nn.softmax)
+    ])
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['acc'])"""),),
+           frozenset()),
+    Sample("no_input_layer", "a Sequential model with no Input, built only when trained",
+           (("build_model", "        keras.Input(shape=(28, 28)),\n", ""),),
+           frozenset()),
     Sample("not_compiled", "build_model() never calls compile()",
            (("build_model", "    model.compile(", "    # model.compile("),),
            # nothing can be trained, in the notebook or by the grader

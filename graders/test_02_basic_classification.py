@@ -39,7 +39,7 @@ EXPORTS = {
     "train_images": "array_head",
     # all rows: the consistency checks use the images the notebook used
     "test_images": {"kind": "array_head", "rows": 10000},
-    "build_model": "builder",
+    "build_model": {"kind": "builder", "input_shape": [28, 28]},
     "model": "model",
     "probability_model": "model",
     "predictions": "array",

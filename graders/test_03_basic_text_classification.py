@@ -71,7 +71,7 @@ EXPORTS = {
     ]},
     "train_data": "array_head",
     "test_data": "array_head",
-    "build_model": "builder",
+    "build_model": {"kind": "builder", "input_shape": [256]},
     "x_val": "array_head",
     "partial_x_train": "array_head",
     "y_val": "array",

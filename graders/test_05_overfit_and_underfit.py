@@ -73,11 +73,11 @@ EXPORTS = {
     # and whole-array statistics cross.
     "train_data": {"kind": "array_head", "rows": 20},
     "test_data": {"kind": "array_head", "rows": 20},
-    "build_baseline": "builder",
-    "build_smaller": "builder",
-    "build_bigger": "builder",
-    "build_l2_model": "builder",
-    "build_dropout_model": "builder",
+    "build_baseline": {"kind": "builder", "input_shape": [10000]},
+    "build_smaller": {"kind": "builder", "input_shape": [10000]},
+    "build_bigger": {"kind": "builder", "input_shape": [10000]},
+    "build_l2_model": {"kind": "builder", "input_shape": [10000]},
+    "build_dropout_model": {"kind": "builder", "input_shape": [10000]},
     "histories": "histories",
 }
 MULTI_HOT_ARGS = EXPORTS["multi_hot_sequences"]["args"]

@@ -57,7 +57,7 @@ from tfgrader.student.files import DIRECTORY
 from tfgrader.grading.plugin import check
 
 EXPORTS = {
-    "create_model": "builder",
+    "create_model": {"kind": "builder", "input_shape": [784]},
     "model": "model",
     "checkpoint_path": "file",
     "untrained_acc": "value",

@@ -457,3 +457,21 @@ def test_hostile_manifest_is_a_student_error(tmp_path, manifest):
     (tmp_path.parent / "x.npy").write_bytes(b"")
     with pytest.raises(StudentError):
         Submission(tmp_path).array("x")
+
+
+def test_unbuilt_sequential_is_built_from_the_graders_shape(tmp_path):
+    """Is a Sequential model with no Input (as the tutorials write it) built from the input_shape
+    the grader gives, and left alone where it gives none?"""
+    def build():
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["acc"])
+        return model
+
+    exports = {"shaped": {"kind": "builder", "input_shape": [4, 2]}, "plain": "builder"}
+    export_all(exports, {"shaped": build, "plain": build}, tmp_path, tmp_path)
+    from tfgrader.wire import parse_exports
+
+    sub = Submission(tmp_path, parse_exports(exports))
+    shaped = sub.model("shaped")
+    assert shaped.built and shaped.input_shape == (None, 4, 2) and shaped.count_params() == 27
+    assert shaped.compiled and not sub.model("plain").built

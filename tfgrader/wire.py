@@ -32,8 +32,10 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,120}$")
 
 # Export kind -> the options a grader may give it in EXPORTS.
 KINDS: dict[str, frozenset[str]] = {
-    "model": frozenset(),                       # a keras.Model, as a .keras file
-    "builder": frozenset({"args"}),             # a function returning a model; args: names in the notebook
+    # a keras.Model, as a .keras file; input_shape: what the grader builds an unbuilt Sequential with
+    "model": frozenset({"input_shape"}),
+    # a function returning a model; args: names in the notebook to call it with
+    "builder": frozenset({"args", "input_shape"}),
     "history": frozenset(),                     # a History (or its dict)
     "histories": frozenset(),                   # a dict: model name -> History
     "value": frozenset(),                       # numbers, strings, lists, dicts

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     pytest.main([
         str(args.module), "-q", "--no-header", "-p", "no:cacheprovider", "-p", "tfgrader.grading.plugin",
         "-c", os.devnull, "--rootdir", str(args.module.parent),
-        f"--tfgrader-exports={args.export_dir}", f"--tfgrader-out={args.out}",
+        f"--tfgrader-exports={args.export_dir}", f"--tfgrader-out={args.out}", f"--tfgrader-module={args.module}",
     ])
     complete_results(args.module, args.out, time.monotonic() - started)
     return 0

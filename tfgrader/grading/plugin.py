@@ -33,6 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tfgrader")
     group.addoption("--tfgrader-exports", help="folder of the submission's exported objects")
     group.addoption("--tfgrader-out", help="where to write the results as JSON")
+    group.addoption("--tfgrader-module", help="the grader module (its EXPORTS say how to read the exports)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,7 +43,11 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def submission(request: pytest.FixtureRequest) -> Submission:
     """The submission being graded."""
-    return Submission(Path(request.config.getoption("--tfgrader-exports")))
+    from tfgrader.course import requested
+
+    module = request.config.getoption("--tfgrader-module")
+    exports = wire.parse_exports(requested(Path(module))) if module else {}
+    return Submission(Path(request.config.getoption("--tfgrader-exports")), exports)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,8 +28,9 @@ class StudentError(Exception):
 class Submission:
     """The exported objects of one graded notebook, read from ``export_dir``."""
 
-    def __init__(self, export_dir: Path) -> None:
+    def __init__(self, export_dir: Path, exports: dict[str, dict] | None = None) -> None:
         self.dir = Path(export_dir)
+        self.exports = exports or {}  # the grader's EXPORTS, parsed (tfgrader.wire.parse_exports)
         self._models: dict[str, Any] = {}
 
     @cached_property
@@ -71,12 +72,25 @@ class Submission:
     def model(self, name: str) -> Any:
         """The saved Keras model ``name`` (or built by the function ``name``)."""
         if name not in self._models:
-            self._models[name] = load_model(self._file(name), name)
+            self._models[name] = self.fresh_model(name)
         return self._models[name]
 
     def fresh_model(self, name: str) -> Any:
-        """A new copy of the saved model ``name``, for checks that change it (training steps)."""
-        return load_model(self._file(name), name)
+        """A new copy of the saved model ``name``, for checks that change it (training steps).
+
+        A Sequential model saved before it was built (no Input, as the
+        TensorFlow tutorials write them) is built from the ``input_shape``
+        the grader's EXPORTS gives for it.
+        """
+        model = load_model(self._file(name), name)
+        shape = self.exports.get(name, {}).get("input_shape")
+        if not model.built and shape is not None:
+            try:
+                model.build((None, *shape))
+            except Exception as exc:  # noqa: BLE001 - a model that cannot take the assignment's inputs
+                raise StudentError(f"Your model `{name}` cannot take inputs of shape {tuple(shape)} "
+                                   f"({one_line(exc, 200)}).") from None
+        return model
 
     def value(self, name: str) -> Any:
         return self._json(name)
