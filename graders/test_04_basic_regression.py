@@ -69,8 +69,8 @@ import pytest
 from tfgrader import data
 from tfgrader.grading.checks.architecture import Layer, expect_layers, loss_settings
 from tfgrader.grading.checks.regression import (
-    expect_regression_compile, mean_absolute_error, normalizer_statistics, normalizers, predict)
-from tfgrader.grading.checks.training import retrain
+    expect_regression_compile, mean_absolute_error, normalizer_statistics, predict)
+from tfgrader.grading.checks.training import normalizers, retrain
 from tfgrader.grading.plugin import check
 from tfgrader.grading.submission import StudentError
 

@@ -10,8 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.wire import one_line  # noqa: F401 - the exporters' one-line errors
-
 
 class ExportError(Exception):
     """An object could not be exported; the message is for the student."""

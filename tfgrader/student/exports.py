@@ -19,7 +19,8 @@ import numpy as np
 
 from tfgrader import wire
 from tfgrader.student import files
-from tfgrader.student.encode import ExportError, number, one_line, plain, write_json
+from tfgrader.student.encode import ExportError, number, plain, write_json
+from tfgrader.wire import one_line
 
 MANIFEST = wire.MANIFEST
 HEAD_ROWS = 1000

@@ -13,8 +13,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from tfgrader.student.encode import ExportError, one_line, plain, write_json
-from tfgrader.wire import DIRECTORY
+from tfgrader.student.encode import ExportError, plain, write_json
+from tfgrader.wire import DIRECTORY, one_line
 
 MAX_FILE_BYTES = 512 * 2**20
 MAX_DIR_COPIES, MAX_DIR_NAMES = 30, 1000

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from tfgrader.grading.checks.architecture import loss_settings, require_compiled
-from tfgrader.grading.checks.training import normalizers  # noqa: F401 - part of this module's API
 from tfgrader.grading.submission import StudentError
 
 # Names under which Keras reports each loss, spelled out or abbreviated.
