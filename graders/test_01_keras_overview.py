@@ -28,7 +28,8 @@ import pytest
 from tfgrader import data
 from tfgrader.grading.checks.arrays import expect_scaled
 from tfgrader.grading.checks.architecture import (
-    PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers)
+    PROBS_OR_LOGITS, Layer, expect_input_shape, expect_layers)
+from tfgrader.grading.checks.compiling import expect_compiled
 from tfgrader.grading.checks.training import accuracy, expect_learns
 from tfgrader.grading.plugin import check
 

@@ -47,7 +47,8 @@ import pytest
 
 from tfgrader import data
 from tfgrader.grading.checks.architecture import (
-    SIGMOID_OR_LOGITS, Layer, expect_compiled, expect_layers, output_activation)
+    SIGMOID_OR_LOGITS, Layer, expect_layers, output_activation)
+from tfgrader.grading.checks.compiling import expect_compiled
 from tfgrader.grading.checks.text import expect_embedding, expect_padded, expect_vocabulary_fits, pad, padding_settings
 from tfgrader.grading.checks.training import accuracy, expect_learns
 from tfgrader.grading.plugin import check

@@ -53,7 +53,8 @@ import pytest
 
 from tfgrader import data
 from tfgrader.grading.checks.architecture import (
-    SIGMOID_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers, output_activation)
+    SIGMOID_OR_LOGITS, Layer, expect_input_shape, expect_layers, output_activation)
+from tfgrader.grading.checks.compiling import expect_compiled
 from tfgrader.grading.checks.regularization import (
     dropout_rates, expect_l2, expect_no_l2, final_gap, kernel_norm, lowest_epoch, paired_curves, plain_curves,
     train_curves)

@@ -48,7 +48,8 @@ import pytest
 
 from tfgrader import data
 from tfgrader.grading.checks.architecture import (
-    PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers)
+    PROBS_OR_LOGITS, Layer, expect_input_shape, expect_layers)
+from tfgrader.grading.checks.compiling import expect_compiled
 from tfgrader.grading.checks.saving import (
     WEIGHTS_SUFFIX, epochs_saved, expect_suffix, expected_epoch_files,
     load_saved_model, loss_after_one_step, optimizer_steps, restore, same_predictions)

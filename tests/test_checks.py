@@ -13,8 +13,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from tfgrader.grading.checks.architecture import (  # noqa: E402
-    PROBS_OR_LOGITS, Layer, expect_compiled, expect_input_shape, expect_layers, layers_of, output_activation,
-    require_compiled)
+    PROBS_OR_LOGITS, Layer, expect_input_shape, expect_layers, layers_of, output_activation)
+from tfgrader.grading.checks.compiling import expect_compiled, require_compiled  # noqa: E402
 from tfgrader.grading.checks.training import accuracy, fresh_copy, retrain  # noqa: E402
 from tfgrader.grading.submission import StudentError, load_model  # noqa: E402
 

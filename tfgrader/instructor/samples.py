@@ -16,6 +16,9 @@ from pathlib import Path
 
 import nbformat
 
+# ``old`` of an edit that replaces the whole cell.
+WHOLE_CELL = None
+
 _MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
@@ -26,14 +29,16 @@ class Sample:
     Attributes:
         name: student id used for it, e.g. ``"wrong_units"``.
         about: what is wrong, in a few words.
-        edits: ``(grade_id, old, new)`` text replacements; ``old`` must occur.
+        edits: ``(grade_id, old, new)`` text replacements; ``old`` must occur,
+            or be :data:`WHOLE_CELL` to replace the cell's whole source (as a
+            student who pastes a tutorial's code over the cell does).
         loses: the checks it must fail; every other check must pass (empty for a
             correct variant the contract accepts).
     """
 
     name: str
     about: str
-    edits: tuple[tuple[str, str, str], ...] = ()
+    edits: tuple[tuple[str, str | None, str], ...] = ()
     loses: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -62,6 +67,9 @@ def apply(nb: nbformat.NotebookNode, sample: Sample) -> nbformat.NotebookNode:
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
     for grade_id, old, new in sample.edits:
         cell = cells[grade_id]
+        if old is WHOLE_CELL:
+            cell.source = new
+            continue
         if old not in cell.source:
             raise ValueError(f"sample {sample.name}: {old!r} is not in cell {grade_id!r}")
         cell.source = cell.source.replace(old, new)

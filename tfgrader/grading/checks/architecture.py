@@ -1,8 +1,7 @@
-"""Checks on a model's layers and compile settings."""
+"""Checks on a model's layers (its compile settings: :mod:`.compiling`)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,81 +88,3 @@ def expect_input_shape(model: Any, shape: tuple[int, ...]) -> None:
 
 def output_activation(model: Any) -> str:
     return layers_of(model)[-1]["activation"]
-
-
-def loss_settings(model: Any) -> tuple[str, bool]:
-    """(loss name in snake_case, from_logits) of a compiled model."""
-    loss = model.loss
-    if isinstance(loss, str):
-        return _snake(loss), False
-    config = loss.get_config() if hasattr(loss, "get_config") else {}
-    name = config.get("name") or getattr(loss, "__name__", type(loss).__name__)
-    return _snake(name), bool(config.get("from_logits", False))
-
-
-def require_compiled(model: Any, what: str = "Your function") -> None:
-    """The one "was it compiled" guard of every check.
-
-    Raises:
-        StudentError: naming ``what`` returned the model (e.g. "`build_model()`").
-    """
-    from tfgrader.grading.submission import StudentError
-
-    if not getattr(model, "compiled", False) or not model.get_compile_config():
-        raise StudentError(f"{what} returns a model that was never compiled: call model.compile(...) "
-                           "inside it before returning the model, so that it can be trained.")
-
-
-def expect_compiled(model: Any, *, loss: str, optimizer: str, metric: str) -> None:
-    """The model is compiled with ``optimizer``, ``loss`` (with from_logits
-    matching its output layer) and a metric that reports ``metric``."""
-    require_compiled(model)
-    optimizer_name = type(model.optimizer).__name__.lower()
-    assert optimizer_name == optimizer, f"Your model uses the {optimizer_name} optimizer; this exercise asks for '{optimizer}'."
-    loss_name, from_logits = loss_settings(model)
-    assert loss_name == loss, f"Your model's loss is {loss_name}; this exercise asks for {loss}."
-    activation = output_activation(model)
-    if activation == "linear":
-        assert from_logits, "Your output layer gives logits (no activation), so the loss needs from_logits=True."
-    elif activation in ("softmax", "sigmoid"):
-        assert not from_logits, f"Your output layer applies {activation}, so the loss must not use from_logits=True."
-    assert metric_reported(model, metric), f"Compile your model with metrics=['{metric}'] so that training reports it."
-
-
-# Every name Keras accepts for an accuracy metric (it resolves "accuracy" and
-# "acc" to the kind that fits the labels and the output).
-ACCURACY = frozenset({"accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy"})
-
-
-def metric_names(model: Any) -> set[str]:
-    """The snake_case names of the metrics a model was compiled with, however
-    they were given: strings, metric classes or instances, or functions."""
-    names = set()
-
-    def visit(node: Any) -> None:
-        if isinstance(node, str):
-            names.add(_snake(node) if not node.islower() else node)
-        elif isinstance(node, dict) and "class_name" in node:
-            config = node.get("config")
-            names.add(_snake(node["class_name"]) if node["class_name"] != "function" else str(config))
-            if isinstance(config, dict) and isinstance(config.get("name"), str):
-                names.add(config["name"])
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                visit(item)
-        elif isinstance(node, dict):
-            for item in node.values():
-                visit(item)
-
-    visit(model.get_compile_config().get("metrics"))
-    return names
-
-
-def metric_reported(model: Any, metric: str) -> bool:
-    """Whether training reports ``metric`` (any spelling of accuracy counts as accuracy)."""
-    names = metric_names(model)
-    return bool(names & ACCURACY) if metric == "accuracy" else metric in names
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -1,41 +1,12 @@
-"""Checks for regression models: compile settings, Normalization layers,
-seeded retraining and mean absolute error."""
+"""Checks for regression models: Normalization layers and mean absolute error."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from tfgrader.grading.checks.architecture import loss_settings, require_compiled
 from tfgrader.grading.submission import StudentError
-
-# Names under which Keras reports each loss, spelled out or abbreviated.
-LOSS_NAMES = {
-    "mean_absolute_error": {"mean_absolute_error", "mae"},
-    "mean_squared_error": {"mean_squared_error", "mse"},
-}
-
-
-def expect_regression_compile(model: Any, what: str, *, loss: str = "mean_absolute_error",
-                              optimizer: str | None = None, learning_rate: float | None = None) -> None:
-    """``model`` is compiled with ``loss`` and, when given, ``optimizer`` at
-    ``learning_rate``. ``what`` names the function in messages."""
-    require_compiled(model, f"`{what}`")
-    name, _ = loss_settings(model)
-    assert name in LOSS_NAMES.get(loss, {loss}), (
-        f"The model from {what} is compiled with the loss {name}; this exercise asks for "
-        f"loss='{loss}'.")
-    if optimizer is None:
-        return
-    have = type(model.optimizer).__name__.lower()
-    assert have == optimizer, f"The model from {what} uses the {have} optimizer; this exercise asks for {optimizer}."
-    if learning_rate is not None:
-        rate = float(np.asarray(model.optimizer.learning_rate))
-        assert math.isclose(rate, learning_rate, rel_tol=1e-5), (
-            f"The model from {what} uses learning rate {rate:g}; this exercise asks for {learning_rate:g}.")
-
 
 def normalizer_statistics(layer: Any) -> tuple[np.ndarray, np.ndarray]:
     """The mean and variance a Normalization layer applies, one per feature."""

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.grading.checks.architecture import layers_of, output_activation, require_compiled
+from tfgrader.grading.checks.architecture import layers_of, output_activation
+from tfgrader.grading.checks.compiling import require_compiled
 from tfgrader.grading.checks.training import deterministic
 from tfgrader.grading.submission import StudentError
 from tfgrader.wire import one_line

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from tfgrader.grading.checks.architecture import output_activation, require_compiled
+from tfgrader.grading.checks.architecture import output_activation
+from tfgrader.grading.checks.compiling import require_compiled
 from tfgrader.grading.submission import StudentError
 from tfgrader.wire import one_line
 
