@@ -35,4 +35,10 @@ SAMPLES = [
            (("evaluate", "test_loss, test_acc = model.evaluate(test_images, test_labels, verbose=2)\n",
              "test_loss, _ = model.evaluate(test_images, test_labels, verbose=2)\ntest_acc = 0.99\n"),),
            frozenset({"reported_accuracy"})),
+    Sample("double_softmax", "a softmax model with the Softmax layer on top of it all the same",
+           (("build_model", OUTPUT, OUTPUT.replace("Dense(10)", 'Dense(10, activation="softmax")')),
+            ("build_model", "keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+             '"sparse_categorical_crossentropy"')),
+           # Softmax twice keeps the classes but squashes every row toward 0.1.
+           frozenset({"probabilities"})),
 ]

@@ -50,4 +50,9 @@ SAMPLES = [
              "loss=keras.losses.BinaryCrossentropy(from_logits=True),\n"
              "                  metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)]")),
            frozenset()),
+    Sample("logits_plain_accuracy", "a logit output compiled with metrics=['accuracy'], so test_acc cuts logits at 0.5",
+           (("build_model", SIGMOID_OUT, "keras.layers.Dense(1)"),
+            ("build_model", 'loss="binary_crossentropy"', "loss=keras.losses.BinaryCrossentropy(from_logits=True)")),
+           # The architecture is right; only the reported accuracy is wrong.
+           frozenset({"trained_model"})),
 ]

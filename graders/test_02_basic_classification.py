@@ -22,6 +22,13 @@ How the thresholds were chosen, measured on 2 CPU cores with seeds 0, 1, 2:
   evaluation of the saved ``model`` on those 10,000 test images. It is the same
   model on the same data, so 0.01 allows only for rounding. A hard-coded 0.99
   is 0.1 or more away from any model this notebook trains.
+- probabilities: ``probability_model`` must give the trained model's own
+  class probabilities, within 1e-3: the softmax of its logits, or, for a
+  model that already ends in softmax, its outputs unchanged (the 2019
+  tutorial's model; ``probability_model = model`` is then the answer). A
+  Softmax layer on top of softmax outputs keeps every class but squashes the
+  rows toward 0.1 each: wrong probabilities, so it loses this check, with a
+  message that says so.
 """
 
 import numpy as np
@@ -29,7 +36,7 @@ import pytest
 
 from tfgrader import data
 from tfgrader.grading.checks.architecture import (
-    PROBS_OR_LOGITS, Layer, expect_input_shape, expect_layers)
+    PROBS_OR_LOGITS, Layer, expect_input_shape, expect_layers, output_activation)
 from tfgrader.grading.checks.compiling import expect_compiled
 from tfgrader.grading.checks.arrays import expect_probabilities, expect_scaled
 from tfgrader.grading.checks.training import expect_learns
@@ -57,6 +64,14 @@ PARAMETERS = 101_770
 TRAIN_N, EVAL_N, EPOCHS, BATCH = 6000, 2000, 2, 64
 MIN_RETRAINED_ACCURACY = 0.60
 ACCURACY_TOLERANCE = 0.01
+# probability_model against the model's own probabilities, computed here
+# (float32 softmax against float64: differences of 1e-7).
+PROBABILITY_TOLERANCE = 1e-3
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +131,18 @@ def test_probabilities(submission, own_images, model_scores):
     expect_probabilities(probabilities, "probability_model's output", 1000)
     assert (probabilities.argmax(axis=1) == model_scores[:1000].argmax(axis=1)).all(), (
         "probability_model should predict the same classes as model; build it from the trained model.")
+    scores = model_scores[:1000]
+    ends_in_softmax = output_activation(submission.model("model")) == "softmax"
+    expected = scores if ends_in_softmax else softmax(scores)
+    if not np.allclose(probabilities, expected, atol=PROBABILITY_TOLERANCE):
+        assert not (ends_in_softmax and np.allclose(probabilities, softmax(scores), atol=PROBABILITY_TOLERANCE)), (
+            "Your `model` already ends in softmax, so the Softmax on top of it applies softmax twice and squashes "
+            f"its probabilities (the largest in the first row is {probabilities[0].max():.3f}, where the model "
+            f"gives {scores[0].max():.3f}). Use probability_model = model.")
+        raise AssertionError(
+            "probability_model should give the class probabilities of your trained `model`: "
+            + ("those it outputs already (probability_model = model)." if ends_in_softmax else
+               "a Softmax layer on top of the logits model, keras.Sequential([model, keras.layers.Softmax()])."))
     predictions = submission.array("predictions")
     expect_probabilities(predictions, "`predictions`", len(own_images))
     assert np.allclose(predictions[:1000], probabilities, atol=1e-3), (

@@ -34,7 +34,11 @@ How the thresholds were chosen, measured on 2 CPU cores with seeds 0, 1, 2:
   within 0.01 of the grader's measurement: the same model on the same reviews
   gives the same numbers, so 0.01 allows only for rounding (a model trained on
   reviews padded at the front instead of the end gives the same figures,
-  since averaging the word vectors ignores their order).
+  since averaging the word vectors ignores their order). With a logit
+  output the number that counts is the true accuracy, logits cut at 0 (what
+  ``BinaryAccuracy(threshold=0.0)`` reports, as the tutorial compiles it);
+  plain ``metrics=["accuracy"]`` cuts them at 0.5 and under-reports, and a
+  ``test_acc`` that matches that cut gets a message naming the fix.
 - Full run of the reference (40 epochs in batches of 512, not autograded;
   53 s for the whole notebook): test accuracy 0.877, test loss 0.316, with
   the validation loss lowest after epoch 27.
@@ -247,6 +251,14 @@ def test_trained_model(submission, imdb, padded):
             if activation not in ("sigmoid", "linear") else
             "Train it on partial_x_train with partial_y_train, the labels of the same reviews."))
     logits = activation != "sigmoid"
+    if logits and abs(reported["test_acc"] - measured) > TOLERANCE:
+        scores = np.asarray(model.predict(x_test, batch_size=1024, verbose=0)).reshape(-1)
+        cut_at_half = float(((scores > 0.5) == np.asarray(y_test).reshape(-1)).mean())
+        assert abs(reported["test_acc"] - cut_at_half) > TOLERANCE, (
+            f"`test_acc` is {reported['test_acc']:.4f}: that is how many test reviews your logits label right when "
+            "cut at 0.5, which is what metrics=['accuracy'] measures on one output unit. A logit is positive for a "
+            f"positive review, so your model really labels {measured:.4f} right. Compile it with "
+            "metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)] and evaluate again.")
     assert abs(reported["test_acc"] - measured) <= TOLERANCE, (
         f"`test_acc` is {reported['test_acc']:.4f}, but your model really labels {measured:.4f} of the test reviews "
         "right; take it from model.evaluate(test_data, test_labels)"

@@ -289,9 +289,11 @@ def test_one_hot(submission, raw):
         "columns and USA, Europe and Japan.")
     for region in regions:
         dtype = dataset[region].dtype
-        assert dtype.kind == "f", (
-            f"The column {region} of `dataset` holds {dtype} values; the network needs floats: pass "
-            "dtype=float to pd.get_dummies.")
+        # Floats and integers are the same 0s and 1s to the network (the
+        # 2024 tutorial writes dtype=int); pandas' default, bool, is not a number.
+        assert dtype.kind in "fiu", (
+            f"The column {region} of `dataset` holds {dtype} values; the network needs numbers: pass "
+            "dtype=float (or dtype=int) to pd.get_dummies.")
     candidates = [rows["Origin"].to_numpy() for rows in table_rows(dataset, raw)]
     if not candidates:
         raise StudentError("The rows of `dataset` cannot be matched to the table's rows; keep the row labels "

@@ -43,9 +43,13 @@ unregularized run being trained once for the three effect checks):
   2,000 reviews, 10 epochs, each model built right after the same seed, 45 s
   for the notebook) the bigger model's validation cross-entropy was lowest
   after epoch 1 and the baseline's after epoch 9; the final gaps were 0.318
-  (baseline), 0.300 (L2) and 0.036 (dropout). The L2 gap is the thin one,
-  and it is stable because the notebook seeds the two models alike, as the
-  grader does. A model stored under another's name breaks these orders.
+  (baseline), 0.300 (L2) and 0.036 (dropout). The tutorial does not seed its
+  runs, so this check holds only what an unseeded correct run cannot miss:
+  the bigger model bottoms out first (epoch 1 against 9), and dropout's gap
+  is below the baseline's (a ninth of it). The L2 gap is only 0.02 below the
+  baseline's, within what two unseeded runs differ by, so it is not compared
+  here: ``l2_effect`` measures L2 on the grader's paired, seeded runs. A
+  model stored under another's name breaks these orders.
 """
 
 import numpy as np
@@ -245,9 +249,8 @@ def test_histories(submission):
         f"In your `histories` the bigger model's validation cross-entropy is lowest after epoch {best['bigger']}, "
         f"later than the baseline's (epoch {best['baseline']}); the model with more capacity should overfit first. "
         "Check that each History is stored under its own model's name.")
-    gaps = {name: final_gap(histories[name], METRIC) for name in ("baseline", "l2", "dropout")}
-    for name in ("l2", "dropout"):
-        assert gaps[name] < gaps["baseline"], (
-            f"In your `histories` the {name} model ends with validation cross-entropy {gaps[name]:.3f} above its "
-            f"training cross-entropy, no less than the baseline's {gaps['baseline']:.3f}; regularization should "
-            "narrow that gap. Check that each History is stored under its own model's name.")
+    gaps = {name: final_gap(histories[name], METRIC) for name in ("baseline", "dropout")}
+    assert gaps["dropout"] < gaps["baseline"], (
+        f"In your `histories` the dropout model ends with validation cross-entropy {gaps['dropout']:.3f} above its "
+        f"training cross-entropy, no less than the baseline's {gaps['baseline']:.3f}; dropout should narrow that "
+        "gap. Check that each History is stored under its own model's name.")

@@ -29,6 +29,24 @@ def test_release_copy_scores_zero_without_crashing(graded, assignment):
     assert all(message and "Traceback" not in message for message in outcome.messages.values())
 
 
+# What a student's message must never show: a traceback or Keras's own error
+# text, an object's address, or a path on the server.
+INTERNALS = ("Traceback", 'File "', "keras.src", "site-packages", "Exception encountered", " at 0x",
+             "/tmp/", "/home/", "/usr/", "/root/", "/work/", "test_0")
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_messages_show_no_internals_or_paths(graded, assignment):
+    """Does every message of every graded submission (release copy, samples) name no internals and no path?"""
+    result = graded(assignment)
+    messages = [(student, check, message) for student, outcome in result.outcomes.items()
+                for check, message in outcome.messages.items() if message]
+    assert {student for student, _, _ in messages} >= {"release", result.first}
+    leaks = [(student, check, message) for student, check, message in messages
+             if any(token in message for token in (*INTERNALS, str(result.course)))]
+    assert leaks == []
+
+
 @pytest.mark.parametrize(("assignment", "sample"), SAMPLES, ids=[f"{a}-{s.name}" for a, s in SAMPLES])
 def test_wrong_submission_loses_exactly_its_checks(graded, assignment, sample):
     """Does each wrong submission lose exactly the checks it violates, with a message?"""
