@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 EXAMPLES = """examples:
   tfgrader demo                          generate, grade sample submissions, print the gradebook
   tfgrader data                          check the dataset files the course will use
   tfgrader validate 01-keras-overview    prove the graders on reference, release copy and wrong samples
-  tfgrader autograde 01-keras-overview   autograde every submission, one student per process
+  tfgrader autograde 01-keras-overview   autograde new and changed submissions, one student per process
+  tfgrader autograde --force 01-keras-overview   regrade every submission
   tfgrader autograde --workers 2 01-keras-overview   two students at a time
   tfgrader report 01-keras-overview      print points and failed checks per student
 """
@@ -38,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--workers", type=int, default=None,
                                  help="students graded at once, each in its own process "
                                       "(default: TFGRADER_WORKERS, else 1; about the number of cores)")
+        if name == "autograde":
+            command.add_argument("--force", action="store_true",
+                                 help="regrade every submission, also those unchanged since they were graded")
     args = parser.parse_args(argv)
     from tfgrader.instructor.sandbox import SandboxUnavailable
 
@@ -89,10 +94,16 @@ def validate(args: argparse.Namespace) -> int:
 def autograde(args: argparse.Namespace) -> int:
     from tfgrader.instructor import pipeline, report
 
+    from tfgrader.instructor.progress import BatchProgress, summary
+
     course = _course(args)
-    runs = pipeline.autograde_all(course, args.assignment, workers=args.workers)
+    started = time.monotonic()
+    with BatchProgress(len(pipeline.students(course, args.assignment)), f"autograde {args.assignment}") as shown:
+        runs = pipeline.autograde_all(course, args.assignment, workers=args.workers, force=args.force,
+                                      on_done=shown.done)
     problems = {r.student: r.error for r in runs if not r.ok}
     print(report.format_table(report.scores(course, args.assignment), problems))
+    print(summary(runs, time.monotonic() - started))
     return 0
 
 

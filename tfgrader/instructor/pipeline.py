@@ -4,41 +4,73 @@ nbgrader reads ``nbgrader_config.py`` only from the working directory, so
 every call here sets it. Autograding runs one student per nbgrader process:
 a notebook that breaks nbgrader, or hangs past every timeout, costs that
 student's run only, and the batch goes on.
+
+A batch can be killed at any moment and run again. Each student's grading
+ends by writing a stamp (``autograded/<student>/<id>/.tfgrader/graded.json``)
+with the fingerprint of what was graded: the submission's files, and the
+assignment's grader, source notebook, the shared grading code and
+``nbgrader_config.py``. The next batch skips a student whose stamp matches,
+and throws away and regrades an autograded folder without one (a run that was
+stopped half-way). nbgrader keeps one submission per student and assignment
+in the gradebook, so a regrade replaces the old grades: nobody is counted twice.
 """
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from tfgrader.wire import one_line
+from tfgrader.course import grader_module
+from tfgrader.wire import EXPORT_DIRNAME, one_line
 
 # Beyond the notebook's own budget (BoundedExecute.notebook_timeout), this
 # much more is allowed for nbgrader itself before the run is stopped.
 NBGRADER_SLACK_S = 120
 
 
+STAMP = "graded.json"
+
+
 @dataclass
 class Run:
-    """How one nbgrader call went."""
+    """How one student's autograding went.
+
+    Attributes:
+        skipped: not graded again: nothing changed since the last grading.
+        seconds: how long the nbgrader run took.
+    """
 
     student: str
     ok: bool
     error: str = ""
+    skipped: bool = False
+    seconds: float = 0.0
 
 
 def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run ``nbgrader ARGS`` in ``course`` and return the completed process."""
+    """Run ``nbgrader ARGS`` in ``course`` and return the completed process.
+
+    The nbgrader process is killed when the process that started it dies, so
+    a batch that is killed leaves nothing grading behind it.
+    """
     # nbgrader runs helpers (alembic) from PATH: put this Python's scripts first.
     scripts = str(Path(sys.executable).parent)
     env = dict(os.environ, PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2",
                PATH=os.pathsep.join([scripts, os.environ.get("PATH", "")]))
     cmd = [sys.executable, "-m", "nbgrader", *args]
-    return subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=_die_with_parent)
 
 
 def generate(course: Path, assignment: str) -> None:
@@ -56,15 +88,85 @@ def students(course: Path, assignment: str) -> list[str]:
 
 def autograde(course: Path, assignment: str, student: str, *options: str,
               budget_s: float = 900 + NBGRADER_SLACK_S) -> Run:
-    """Autograde one student's submission; never raises for a bad submission."""
+    """Autograde one student's submission; never raises for a bad submission.
+
+    The autograded folder is removed first, and stamped with the
+    submission's fingerprint only when nbgrader has finished.
+    """
+    stamp = fingerprint(course, assignment, student)
+    folder = course / "autograded" / student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
     args = ("autograde", assignment, "--student", student, "--force", *options)
+    started = time.monotonic()
     try:
         proc = nbgrader(course, *args, timeout=budget_s)
     except subprocess.TimeoutExpired:
-        return Run(student, False, f"autograding was stopped after {budget_s:.0f} s")
+        return Run(student, False, f"autograding was stopped after {budget_s:.0f} s", seconds=budget_s)
+    seconds = time.monotonic() - started
     if proc.returncode != 0:
-        return Run(student, False, _reason(proc))
-    return Run(student, True)
+        return Run(student, False, _reason(proc), seconds=seconds)
+    _write_stamp(folder, {"fingerprint": stamp, "seconds": round(seconds, 1)})
+    return Run(student, True, seconds=seconds)
+
+
+def fingerprint(course: Path, assignment: str, student: str) -> str:
+    """The sha256 of everything a grade depends on: the student's submitted
+    files, the assignment's grader and source folder, the shared grading code
+    and the course's ``nbgrader_config.py``."""
+    import tfgrader
+
+    package = Path(tfgrader.__file__).parent
+    digest = hashlib.sha256()
+    for label, root in (("submission", course / "submitted" / student / assignment),
+                        ("source", course / "source" / assignment),
+                        ("grader", grader_module(course, assignment)),
+                        ("config", course / "nbgrader_config.py"),
+                        ("grading", package / "grading"),
+                        ("student", package / "student"),
+                        ("wire", package / "wire.py")):
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts and ".ipynb_checkpoints" not in path.parts:
+                digest.update(f"{label}/{path.relative_to(root) if root.is_dir() else ''}\0".encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def is_current(course: Path, assignment: str, student: str) -> bool:
+    """Whether ``student`` was graded to the end on exactly what is there now."""
+    path = course / "autograded" / student / assignment / EXPORT_DIRNAME / STAMP
+    try:
+        recorded = json.loads(path.read_text())["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return recorded == fingerprint(course, assignment, student)
+
+
+def _write_stamp(folder: Path, record: dict) -> None:
+    """Write the stamp atomically: it is there whole, or not at all."""
+    path = folder / EXPORT_DIRNAME / STAMP
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(record))
+    os.replace(partial, path)
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    # Looked up once, before any fork: the child then only makes the call.
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: a child outlives a killed batch
+        return None
+
+
+_PRCTL = _load_prctl()
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed (SIGKILL) when the parent dies."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def preflight(course: Path) -> bool:
@@ -90,20 +192,34 @@ def preflight(course: Path) -> bool:
 
 
 def autograde_all(course: Path, assignment: str, *options: str, names: list[str] | None = None,
-                  workers: int | None = None) -> list[Run]:
-    """Autograde every submitted student (or ``names``), in that order.
+                  workers: int | None = None, force: bool = False,
+                  on_done: Callable[[Run], None] | None = None) -> list[Run]:
+    """Autograde every submitted student (or ``names``) that is not graded
+    yet, or whose submission, grader or source changed since (all of them
+    with ``force``). Returns a :class:`Run` per student, in that order.
 
     ``workers`` students are graded at once, each in its own nbgrader
     process (default: ``TFGRADER_WORKERS``, else 1). The gradebook is SQLite,
-    whose short write transactions wait for one another.
+    whose short write transactions wait for one another. ``on_done`` is
+    called with each Run as it finishes (from worker threads).
     """
     preflight(course)
     todo = names or students(course, assignment)
     workers = workers or int(os.environ.get("TFGRADER_WORKERS", "1"))
+
+    def grade(student: str) -> Run:
+        if not force and is_current(course, assignment, student):
+            run = Run(student, True, skipped=True)
+        else:
+            run = autograde(course, assignment, student, *options)
+        if on_done:
+            on_done(run)
+        return run
+
     if workers <= 1:
-        return [autograde(course, assignment, s, *options) for s in todo]
+        return [grade(s) for s in todo]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda student: autograde(course, assignment, student, *options), todo))
+        return list(pool.map(grade, todo))
 
 
 def feedback(course: Path, assignment: str, student: str) -> Path:
