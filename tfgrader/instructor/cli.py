@@ -21,6 +21,8 @@ EXAMPLES = """examples:
   tfgrader autograde --force 01-keras-overview   regrade every submission
   tfgrader autograde --workers 2 01-keras-overview   two students at a time
   tfgrader report 01-keras-overview      print points and failed checks per student
+  tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
+                                         grade one notebook, outside any gradebook (CI, Gradescope)
 """
 
 
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         if name == "autograde":
             command.add_argument("--force", action="store_true",
                                  help="regrade every submission, also those unchanged since they were graded")
+    grade_cmd = commands.add_parser("grade", help="grade one notebook outside any gradebook (for CI and Gradescope)")
+    grade_cmd.add_argument("notebook", type=Path)
+    grade_cmd.add_argument("--assignment", required=True, help="the assignment it is a submission of")
+    grade_cmd.add_argument("--json", type=Path, help="write Gradescope's results.json here")
+    grade_cmd.add_argument("--junit", type=Path, help="write JUnit XML here, one testcase per check")
     args = parser.parse_args(argv)
     from tfgrader.instructor.sandbox import SandboxUnavailable
 
@@ -107,6 +114,25 @@ def autograde(args: argparse.Namespace) -> int:
     return 0
 
 
+def grade(args: argparse.Namespace) -> int:
+    """Exit 0 when grading ran, whatever the score; 2 when it could not run."""
+    import json
+
+    from tfgrader.instructor import report, single
+
+    try:
+        score = single.grade(_course(args), args.notebook.resolve(), args.assignment)
+    except single.CannotGrade as exc:
+        print(f"tfgrader grade: cannot grade: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        args.json.write_text(json.dumps(single.gradescope(score), indent=1) + "\n")
+    if args.junit:
+        args.junit.write_text(single.junit(score))
+    print(report.format_table([score]))
+    return 0
+
+
 def report_cmd(args: argparse.Namespace) -> int:
     from tfgrader.instructor import report
 
@@ -114,7 +140,8 @@ def report_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd}
+COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd,
+            "grade": grade}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,6 +13,16 @@ from tfgrader import wire
 from tfgrader.course import COURSE_ID
 
 
+@dataclass(frozen=True)
+class CheckScore:
+    """One check of one submission, as nbgrader scored it."""
+
+    name: str
+    score: float
+    max_score: float
+    message: str = ""  # why points were lost; empty when none were
+
+
 @dataclass
 class Score:
     """One student's result on one assignment."""
@@ -22,6 +32,7 @@ class Score:
     score: float
     max_score: float
     failed: dict[str, str] = field(default_factory=dict)  # check -> message
+    checks: list[CheckScore] = field(default_factory=list)  # every check, in the notebook's order
     sandboxed: bool | None = None  # as recorded by the trusted verdict
     stopped: str = ""  # the limit that stopped the notebook, if one did
 
@@ -42,10 +53,15 @@ def scores(course: Path, assignment: str) -> list[Score]:
             _add_record(score, course / "autograded" / student / assignment / wire.EXPORT_DIRNAME / wire.RESULTS)
             for notebook in submission.notebooks:
                 messages = _messages(course / "autograded" / student / assignment / f"{notebook.name}.ipynb")
-                for grade in notebook.grades:
-                    if grade.max_score and (grade.score or 0) < grade.max_score:
-                        check = grade.name.removeprefix("check_")
-                        score.failed[check] = messages.get(grade.name, "no output recorded")
+                order = {grade_id: index for index, grade_id in enumerate(messages)}
+                for grade in sorted(notebook.grades, key=lambda g: order.get(g.name, len(order))):
+                    if not grade.max_score:
+                        continue
+                    check = grade.name.removeprefix("check_")
+                    message = ""
+                    if (grade.score or 0) < grade.max_score:
+                        message = score.failed[check] = messages.get(grade.name) or "no output recorded"
+                    score.checks.append(CheckScore(check, grade.score or 0.0, grade.max_score, message))
             results.append(score)
     return results
 
@@ -59,15 +75,17 @@ def _add_record(score: Score, path: Path) -> None:
 
 
 def _messages(path: Path) -> dict[str, str]:
-    """grade_id -> the error shown in that cell of an autograded notebook."""
+    """grade_id -> the error shown in that cell of an autograded notebook
+    ("" for a cell without one), in the notebook's order."""
     if not path.exists():
         return {}
     messages = {}
     for cell in nbformat.read(path, as_version=4).cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if grade_id and errors:
-            messages[grade_id] = f"{errors[-1].get('evalue', '')}".strip() or errors[-1].get("ename", "error")
+        if grade_id:
+            messages[grade_id] = errors and (
+                f"{errors[-1].get('evalue', '')}".strip() or errors[-1].get("ename", "error"))
     return messages
 
 

@@ -77,12 +77,23 @@ def apply(nb: nbformat.NotebookNode, sample: Sample) -> nbformat.NotebookNode:
 
 
 def samples(course: Path, assignment: str) -> list[Sample]:
-    """The wrong submissions declared in ``graders/samples_<id>.py``."""
-    path = course / "graders" / f"samples_{assignment.replace('-', '_')}.py"
+    """The samples declared beside the graders: the wrong submissions and
+    accepted variants of ``graders/samples_<id>.py`` (``SAMPLES``), then the
+    official tutorials' code as students paste it, from
+    ``graders/tutorials_<id>.py`` (``TUTORIAL_SAMPLES``) when there is one."""
+    stem = assignment.replace("-", "_")
+    found = list(_load(course / "graders" / f"samples_{stem}.py").SAMPLES)
+    tutorials = course / "graders" / f"tutorials_{stem}.py"
+    if tutorials.exists():
+        found += _load(tutorials).TUTORIAL_SAMPLES
+    return found
+
+
+def _load(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return list(module.SAMPLES)
+    return module
 
 
 def submit(course: Path, assignment: str, student: str, nb: nbformat.NotebookNode) -> Path:
