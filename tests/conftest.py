@@ -92,3 +92,69 @@ def graded(course, datasets_available, tmp_path_factory):
 # The tiny course under fixtures/ has a grader module named like a test; it is
 # data for the tests, not a test module.
 collect_ignore_glob = ["fixtures/*"]
+
+
+# ---------------------------------------------------------------- real services
+
+def _postgres_bin(name: str) -> str:
+    """A PostgreSQL server program: on PATH, or where Debian's postgresql package puts it."""
+    import glob
+
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if not found:
+        pytest.fail("A PostgreSQL server is needed for the multi-machine gradebook tests: install Debian's "
+                    "postgresql package (./run test does so as root), or put initdb and pg_ctl on PATH.")
+    return found
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server on loopback, started for this session: the URL of an empty database."""
+    import os
+    import socket
+    import subprocess
+    import tempfile
+
+    initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
+    home = Path(tempfile.mkdtemp(prefix="tfgrader-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root: run it as Debian's postgres user
+        import pwd
+
+        account = pwd.getpwnam("postgres")
+        os.chown(home, account.pw_uid, account.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = home / "data"
+
+    def run(*cmd: str) -> None:
+        proc = subprocess.run([*as_user, *cmd], capture_output=True, text=True, cwd=home)
+        if proc.returncode != 0:
+            pytest.fail(f"{' '.join(cmd[:2])} failed: {(proc.stderr or proc.stdout)[-1500:]}")
+
+    run(initdb, "-D", str(data), "-U", "tfgrader", "-A", "trust", "--no-sync")
+    run(pg_ctl, "-D", str(data), "-l", str(home / "server.log"), "-w", "start",
+        "-o", f"-h 127.0.0.1 -p {port} -k {home} -c fsync=off")
+    try:
+        import psycopg
+
+        # autocommit: CREATE DATABASE runs outside any transaction
+        with psycopg.connect(host="127.0.0.1", port=port, user="tfgrader", dbname="postgres",
+                             autocommit=True) as connection:
+            connection.execute("CREATE DATABASE gradebook")
+        yield f"postgresql://tfgrader@127.0.0.1:{port}/gradebook"
+    finally:
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """A real Dask LocalCluster: two worker processes, one task each at a time, on loopback."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        yield cluster.scheduler_address

@@ -475,3 +475,22 @@ def test_unbuilt_sequential_is_built_from_the_graders_shape(tmp_path):
     shaped = sub.model("shaped")
     assert shaped.built and shaped.input_shape == (None, 4, 2) and shaped.count_params() == 27
     assert shaped.compiled and not sub.model("plain").built
+
+
+def test_one_line_reduces_a_keras_layer_error_to_its_reason():
+    """Is Keras's wrapped layer error (colours, tensor names, argument dump, the data) cut to the reason?"""
+    from tfgrader.wire import one_line
+
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    wrapped = keras.Sequential([model, keras.layers.Softmax()])
+    lines = []
+    for call in (lambda: wrapped.predict(np.zeros((28, 28)), verbose=0), lambda: model(np.zeros((2, 27, 28)))):
+        with pytest.raises(ValueError) as info:
+            call()
+        lines.append(one_line(info.value))
+        for noise in ("Exception encountered", "Arguments received", "keras_tensor", "\x1b", "0. 0.", "Tensor("):
+            assert noise not in lines[-1]
+    assert lines[0] == ("ValueError: Invalid input shape. Expected shape (None, 28, 28), but input has "
+                        "incompatible shape (28, 28)")
+    assert lines[1].startswith("ValueError: Input 0") and "(2, 756)" in lines[1]
+    assert one_line(ValueError("plain\n  words")) == "ValueError: plain words"

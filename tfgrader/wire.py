@@ -75,11 +75,29 @@ def parse_exports(exports: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return parsed
 
 
+# Keras wraps a layer's error as "Exception encountered when calling X.call().
+# <the reason> Arguments received by X.call(): <argument reprs>", in colour.
+_KERAS_WRAPPER = re.compile(r"Exception encountered when calling [^\n]*\n+(?P<reason>.*?)\n+Arguments received by", re.S)
+_KERAS_NOISE = (
+    (re.compile(r"\x1b\[[0-9;]*m"), ""),  # terminal colours
+    (re.compile(r'\s*Tensor\("[^"]*", shape=[^)]*\), dtype=\w+\)'), ""),  # graph tensor reprs
+    (re.compile(r" with name '[^']*' and path '[^']*'"), ""),  # Keras's internal tensor names
+    (re.compile(r"Invalid input shape for input.*?\. Expected", re.S), "Invalid input shape. Expected"),  # the data
+)
+
+
 def one_line(what: BaseException | str, limit: int = 300) -> str:
     """An exception (``Type: message``) or a text as one line of at most
-    ``limit`` characters: what a student or an instructor reads."""
+    ``limit`` characters: what a student or an instructor reads. Keras's
+    wrapping of a layer's error is reduced to the reason inside it."""
     if isinstance(what, BaseException):
-        what = f"{type(what).__name__}: {what}" if str(what) else type(what).__name__
+        text = str(what)
+        wrapped = _KERAS_WRAPPER.search(text)
+        if wrapped:
+            text = wrapped["reason"]
+        for pattern, replacement in _KERAS_NOISE:
+            text = pattern.sub(replacement, text)
+        what = f"{type(what).__name__}: {text}" if text.strip() else type(what).__name__
     line = " ".join(str(what).split())
     return line if len(line) <= limit else line[:limit - 3] + "..."
 

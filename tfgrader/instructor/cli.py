@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   tfgrader validate 01-keras-overview    prove the graders on reference, release copy and wrong samples
   tfgrader autograde 01-keras-overview   autograde new and changed submissions, one student per process
   tfgrader autograde --force 01-keras-overview   regrade every submission
+  tfgrader autograde --scheduler tcp://HOST:8786 01-keras-overview   one task per submission on a Dask cluster
   tfgrader autograde --workers 2 01-keras-overview   two students at a time
   tfgrader report 01-keras-overview      print points and failed checks per student
   tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "autograde":
             command.add_argument("--force", action="store_true",
                                  help="regrade every submission, also those unchanged since they were graded")
+            command.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                                 help="grade on this Dask cluster, one task per submission (the course on a shared "
+                                      "filesystem, the gradebook on PostgreSQL)")
     grade_cmd = commands.add_parser("grade", help="grade one notebook outside any gradebook (for CI and Gradescope)")
     grade_cmd.add_argument("notebook", type=Path)
     grade_cmd.add_argument("--assignment", required=True, help="the assignment it is a submission of")
@@ -104,10 +108,13 @@ def autograde(args: argparse.Namespace) -> int:
     from tfgrader.instructor.progress import BatchProgress, summary
 
     course = _course(args)
+    if args.scheduler and pipeline.db_url(course).startswith("sqlite"):
+        print("tfgrader: the gradebook is SQLite, which workers on other machines must not share; set "
+              "c.CourseDirectory.db_url to a PostgreSQL URL in nbgrader_config.py (see the README).", file=sys.stderr)
     started = time.monotonic()
     with BatchProgress(len(pipeline.students(course, args.assignment)), f"autograde {args.assignment}") as shown:
         runs = pipeline.autograde_all(course, args.assignment, workers=args.workers, force=args.force,
-                                      on_done=shown.done)
+                                      scheduler=args.scheduler, on_done=shown.done)
     problems = {r.student: r.error for r in runs if not r.ok}
     print(report.format_table(report.scores(course, args.assignment), problems))
     print(summary(runs, time.monotonic() - started))

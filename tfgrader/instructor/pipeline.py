@@ -21,6 +21,7 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -169,6 +170,19 @@ def _die_with_parent() -> None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def course_config(course: Path):
+    """The traitlets config of ``course``'s ``nbgrader_config.py``, as nbgrader loads it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+
+
+def db_url(course: Path) -> str:
+    """The gradebook's database URL: ``c.CourseDirectory.db_url`` of the
+    course, else nbgrader's default, SQLite in ``gradebook.db``."""
+    return course_config(course).CourseDirectory.get("db_url") or f"sqlite:///{course.resolve() / 'gradebook.db'}"
+
+
 def preflight(course: Path) -> bool:
     """Check, before a batch, that the sandbox the course asks for can run here.
 
@@ -179,39 +193,36 @@ def preflight(course: Path) -> bool:
     Raises:
         SandboxUnavailable: saying what to install.
     """
-    from traitlets.config.loader import PyFileConfigLoader
-
     from tfgrader.instructor.nbgrader_ext import sandbox_wanted
     from tfgrader.instructor.sandbox import require_bwrap
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    wanted = sandbox_wanted(config.SandboxedExecute.get("sandbox", True))
+    wanted = sandbox_wanted(course_config(course).SandboxedExecute.get("sandbox", True))
     if wanted:
         require_bwrap()
     return wanted
 
 
 def autograde_all(course: Path, assignment: str, *options: str, names: list[str] | None = None,
-                  workers: int | None = None, force: bool = False,
+                  workers: int | None = None, force: bool = False, scheduler: str | None = None,
                   on_done: Callable[[Run], None] | None = None) -> list[Run]:
     """Autograde every submitted student (or ``names``) that is not graded
     yet, or whose submission, grader or source changed since (all of them
     with ``force``). Returns a :class:`Run` per student, in that order.
 
-    ``workers`` students are graded at once, each in its own nbgrader
-    process (default: ``TFGRADER_WORKERS``, else 1). The gradebook is SQLite,
-    whose short write transactions wait for one another. ``on_done`` is
-    called with each Run as it finishes (from worker threads).
+    Locally, ``workers`` students are graded at once, each in its own
+    nbgrader process (default: ``TFGRADER_WORKERS``, else 1). With
+    ``scheduler`` (``tcp://HOST:8786``), each student is one task on that
+    Dask cluster instead; see :func:`grade_student` for what its workers
+    need. ``on_done`` is called with each Run as it finishes.
     """
     preflight(course)
     todo = names or students(course, assignment)
+    if scheduler:
+        return _on_cluster(scheduler, course, assignment, todo, options, force, on_done)
     workers = workers or int(os.environ.get("TFGRADER_WORKERS", "1"))
 
     def grade(student: str) -> Run:
-        if not force and is_current(course, assignment, student):
-            run = Run(student, True, skipped=True)
-        else:
-            run = autograde(course, assignment, student, *options)
+        run = grade_student(course, assignment, student, *options, force=force)
         if on_done:
             on_done(run)
         return run
@@ -220,6 +231,42 @@ def autograde_all(course: Path, assignment: str, *options: str, names: list[str]
         return [grade(s) for s in todo]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(grade, todo))
+
+
+def grade_student(course: Path, assignment: str, student: str, *options: str, force: bool = False) -> Run:
+    """Grade one student unless their grade is current: one task of a batch.
+
+    On a Dask worker this runs with the course folder at the same path as on
+    the machine that submitted the batch (a shared filesystem), bubblewrap
+    installed, and the gradebook a database every worker reaches
+    (PostgreSQL, via ``c.CourseDirectory.db_url``).
+    """
+    if not force and is_current(course, assignment, student):
+        return Run(student, True, skipped=True)
+    return autograde(course, assignment, student, *options)
+
+
+def _on_cluster(scheduler: str, course: Path, assignment: str, todo: list[str], options: tuple[str, ...],
+                force: bool, on_done: Callable[[Run], None] | None) -> list[Run]:
+    """One task per student on the Dask cluster at ``scheduler``; a task that
+    fails (a lost worker, say) costs that student only."""
+    from distributed import Client, as_completed
+
+    runs: dict[str, Run] = {}
+    with Client(scheduler, timeout="30s") as client:
+        futures = {client.submit(grade_student, course, assignment, student, *options, force=force,
+                                 key=f"tfgrader-{assignment}-{student}-{time.time_ns()}", pure=False): student
+                   for student in todo}
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                run = future.result()
+            except Exception as exc:  # noqa: BLE001 - the worker's failure, reported for this student
+                run = Run(student, False, f"the grading worker failed: {one_line(exc)}")
+            runs[student] = run
+            if on_done:
+                on_done(run)
+    return [runs[s] for s in todo]
 
 
 def feedback(course: Path, assignment: str, student: str) -> Path:
@@ -233,8 +280,9 @@ def feedback(course: Path, assignment: str, student: str) -> Path:
 def _reason(proc: subprocess.CompletedProcess) -> str:
     """The most telling line of a failed nbgrader run."""
     lines = (proc.stderr + proc.stdout).splitlines()
-    errors = [line for line in lines if "ERROR" in line or "Error" in line]
-    return one_line((errors or lines or ["nbgrader failed without output"])[-1])
+    raised = [line for line in lines if re.match(r"\s*[\w.]*(Error|Exception)\b.*:", line)]
+    errors = [line for line in lines if "ERROR" in line and "see the the above traceback" not in line]
+    return one_line((raised or errors or lines or ["nbgrader failed without output"])[-1])
 
 
 def _tail(proc: subprocess.CompletedProcess, n: int = 15) -> str:

@@ -11,6 +11,7 @@ import nbformat
 
 from tfgrader import wire
 from tfgrader.course import COURSE_ID
+from tfgrader.instructor.pipeline import db_url
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def scores(course: Path, assignment: str) -> list[Score]:
     from nbgrader.api import Gradebook, MissingEntry
 
     results = []
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+    with Gradebook(db_url(course), COURSE_ID) as gb:
         for student in sorted(s.id for s in gb.students):
             try:
                 submission = gb.find_submission(assignment, student)
