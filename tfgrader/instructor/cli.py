@@ -22,6 +22,7 @@ EXAMPLES = """examples:
   tfgrader autograde --scheduler tcp://HOST:8786 01-keras-overview   one task per submission on a Dask cluster
   tfgrader autograde --workers 2 01-keras-overview   two students at a time
   tfgrader report 01-keras-overview      print points and failed checks per student
+  tfgrader report 01-keras-overview --html report/ --csv points.csv   and write the class report
   tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
                                          grade one notebook, outside any gradebook (CI, Gradescope)
 """
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                        ("report", "print the gradebook of an assignment")):
         command = commands.add_parser(name, help=text)
         command.add_argument("assignment")
+        if name == "report":
+            command.add_argument("--html", type=Path, metavar="DIR",
+                                 help="also write the class report (plots, common messages, problems) into DIR")
+            command.add_argument("--csv", type=Path, metavar="FILE", help="also write points per check as CSV")
         if name != "report":
             command.add_argument("--workers", type=int, default=None,
                                  help="students graded at once, each in its own process "
@@ -141,9 +146,16 @@ def grade(args: argparse.Namespace) -> int:
 
 
 def report_cmd(args: argparse.Namespace) -> int:
-    from tfgrader.instructor import report
+    from tfgrader.instructor import class_report, report
 
-    print(report.format_table(report.scores(_course(args), args.assignment)))
+    course = _course(args)
+    rows = report.scores(course, args.assignment)
+    print(report.format_table(rows))
+    if args.csv:
+        class_report.write_csv(rows, args.csv)
+        print(f"points per check: {args.csv}")
+    if args.html:
+        print(f"class report: {class_report.write_html(course, args.assignment, args.html)}")
     return 0
 
 

@@ -1,0 +1,74 @@
+"""``tfgrader report ID --html DIR --csv FILE``: the class report, rendered in a
+real headless Chromium (Debian's, which ./run installs as root) driven by
+Playwright: the page renders, its images load, and the console stays clean."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tfgrader.instructor import cli, pipeline, samples
+from tfgrader.instructor.validate import copy_course
+
+pytestmark = pytest.mark.slow
+TINY = Path(__file__).parent / "fixtures" / "tiny_course"
+A = "tiny"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The tiny course graded for four students: right, wrong, one stopped by the cell time limit, one unreadable."""
+    course = copy_course(TINY, tmp_path_factory.mktemp("report") / "course")
+    pipeline.generate(course, A)
+    reference = samples.reference(course, A)
+    for student, edit in (("ada", ()), ("bob", (("answer", "answer = 6 * 7", "answer = 0"),)),
+                          ("cy", (("answer", "answer = 6 * 7", "while True:\n    pass"),))):
+        samples.submit(course, A, student, samples.apply(reference, samples.Sample(student, "", edit)))
+    broken = course / "submitted" / "dee" / A / f"{A}.ipynb"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"cells": [ not json')
+    pipeline.autograde_all(course, A, workers=2)
+    return course
+
+
+def test_report_writes_csv_and_html(graded, tmp_path, capsys):
+    """Does the report give each student's points per check in CSV, and name the batch's problems in HTML?"""
+    page_dir, points = tmp_path / "report", tmp_path / "points.csv"
+    assert cli.main(["--course", str(graded), "report", A, "--html", str(page_dir), "--csv", str(points)]) == 0
+    assert f"class report: {page_dir / 'index.html'}" in capsys.readouterr().out
+    rows = list(csv.DictReader(points.open()))
+    assert [(r["student"], r["score"], r["answer"], r["notes"]) for r in rows] == [
+        ("ada", "3", "2", "1"), ("bob", "1", "0", "1"), ("cy", "0", "0", "0"), ("dee", "0", "0", "0")]
+    page = (page_dir / "index.html").read_text()
+    assert "cy</td><td>stopped:" in page and "dee</td><td>not graded:" in page
+    assert "should be 6 times 7" in page  # the most common messages
+
+
+def test_report_page_renders_in_a_real_browser(graded, tmp_path):
+    """In headless Chromium: does the page render, do its images load, and is the console free of errors?"""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.fail("Chromium is needed for the report's browser test: apt-get install chromium "
+                    "(./run test does so as root).")
+    from playwright.sync_api import sync_playwright
+
+    assert cli.main(["--course", str(graded), "report", A, "--html", str(tmp_path / "report")]) == 0
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto((tmp_path / "report" / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        assert page.title() == f"{A}: class report"
+        assert page.locator("h2").count() == 5
+        images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert len(images) == 2 and all(done and width > 100 for done, width in images), images
+    assert errors == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000
