@@ -4,6 +4,8 @@ course's contract (its names and its Keras-3 `.weights.h5` / `.keras` files)
 or Keras 3 require. Each loses nothing.
 """
 
+from samples_06_save_and_restore_models import LATEST_BODY
+
 from tfgrader.instructor.samples import WHOLE_CELL, Sample
 
 # The reference's solution text that each sample replaces.
@@ -14,16 +16,6 @@ UNTRAINED = "_, untrained_acc = new_model.evaluate(test_images, test_labels, ver
 RESTORED = """new_model.load_weights(checkpoint_path)
 _, restored_acc = new_model.evaluate(test_images, test_labels, verbose=2)
 """
-LATEST_BODY = '''    pattern = re.compile(r"^cp-(\\d+)\\.weights\\.h5$")
-    by_epoch = {}
-    for name in os.listdir(directory):
-        match = pattern.match(name)
-        if match:
-            by_epoch[int(match.group(1))] = name
-    if not by_epoch:
-        return None
-    return os.path.join(directory, by_epoch[max(by_epoch)])
-'''
 
 TUTORIAL_SAMPLES = [
     # tutorial_2019 -- site/en/tutorials/keras/save_and_restore_models.ipynb @ b5cb76b01 (2019-04-03).

@@ -76,6 +76,29 @@ class Graded:
         return json.loads(path.read_text())["checks"]
 
 
+TINY = Path(__file__).parent / "fixtures" / "tiny_course"
+WRONG_ANSWER = (("answer", "answer = 6 * 7", "answer = 0"),)  # an edit: the tiny answer check fails
+
+
+def tiny_course(root: Path, students: dict[str, tuple], db_url: str | None = None) -> Path:
+    """A copy of the tiny course (tests/fixtures/tiny_course: ``answer`` 2
+    points, a note file 1) at ``root``, its assignment generated (with the
+    gradebook at ``db_url``, else SQLite), and one submission per student:
+    the reference with that student's edits (see :class:`samples.Sample`)."""
+    from tfgrader.instructor import pipeline, samples
+    from tfgrader.instructor.validate import copy_course
+
+    course = copy_course(TINY, root)
+    if db_url:
+        with (course / "nbgrader_config.py").open("a") as config:
+            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
+    pipeline.generate(course, "tiny")
+    reference = samples.reference(course, "tiny")
+    for student, edits in students.items():
+        samples.submit(course, "tiny", student, samples.apply(reference, samples.Sample(student, "", edits)))
+    return course
+
+
 @pytest.fixture(scope="session")
 def graded(course, datasets_available, tmp_path_factory):
     """``graded(assignment)``: that assignment graded once per session."""

@@ -18,12 +18,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tfgrader.instructor import pipeline, samples
+from conftest import WRONG_ANSWER, tiny_course
+
+from tfgrader.instructor import pipeline
 from tfgrader.instructor.progress import BatchProgress, summary
-from tfgrader.instructor.validate import copy_course
 
 pytestmark = pytest.mark.slow
-TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 A = "tiny"
 STUDENTS = {"ada": 3.0, "bob": 1.0, "cy": 3.0, "dee": 1.0}  # the points each must end with
 
@@ -43,13 +43,8 @@ def stamped(course: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """The tiny course with four submissions: two right, two with the wrong answer."""
-    course = copy_course(TINY, tmp_path_factory.mktemp("batch") / "course")
-    pipeline.generate(course, A)
-    reference = samples.reference(course, A)
-    wrong = samples.apply(reference, samples.Sample("wrong", "", (("answer", "answer = 6 * 7", "answer = 0"),)))
-    for student, points in STUDENTS.items():
-        samples.submit(course, A, student, reference if points == 3 else wrong)
-    return course
+    return tiny_course(tmp_path_factory.mktemp("batch") / "course",
+                       {student: () if points == 3 else WRONG_ANSWER for student, points in STUDENTS.items()})
 
 
 def cli(course: Path, *args: str) -> subprocess.Popen:

@@ -6,27 +6,22 @@ from __future__ import annotations
 
 import csv
 import shutil
-from pathlib import Path
 
 import pytest
 
-from tfgrader.instructor import cli, pipeline, samples
-from tfgrader.instructor.validate import copy_course
+from conftest import WRONG_ANSWER, tiny_course
+
+from tfgrader.instructor import cli, pipeline
 
 pytestmark = pytest.mark.slow
-TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 A = "tiny"
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """The tiny course graded for four students: right, wrong, one stopped by the cell time limit, one unreadable."""
-    course = copy_course(TINY, tmp_path_factory.mktemp("report") / "course")
-    pipeline.generate(course, A)
-    reference = samples.reference(course, A)
-    for student, edit in (("ada", ()), ("bob", (("answer", "answer = 6 * 7", "answer = 0"),)),
-                          ("cy", (("answer", "answer = 6 * 7", "while True:\n    pass"),))):
-        samples.submit(course, A, student, samples.apply(reference, samples.Sample(student, "", edit)))
+    course = tiny_course(tmp_path_factory.mktemp("report") / "course",
+                         {"ada": (), "bob": WRONG_ANSWER, "cy": (("answer", "answer = 6 * 7", "while True:\n    pass"),)})
     broken = course / "submitted" / "dee" / A / f"{A}.ipynb"
     broken.parent.mkdir(parents=True)
     broken.write_text('{"cells": [ not json')

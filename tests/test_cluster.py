@@ -10,28 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tfgrader.instructor import cli, pipeline, report, samples
-from tfgrader.instructor.validate import copy_course
+from conftest import WRONG_ANSWER, tiny_course
+
+from tfgrader.instructor import cli, pipeline, report
 
 pytestmark = pytest.mark.slow
-TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 A = "tiny"
 
 
-def tiny_course(root: Path, db_url: str | None = None) -> Path:
-    """The tiny course (its gradebook at ``db_url``, else SQLite) with five
-    submissions: right, a wrong answer, a wrong note, and two more right."""
-    course = copy_course(TINY, root)
-    if db_url:
-        with (course / "nbgrader_config.py").open("a") as config:
-            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    pipeline.generate(course, A)
-    reference = samples.reference(course, A)
-    edits = {"ada": (), "bob": (("answer", "answer = 6 * 7", "answer = 0"),),
-             "cy": (("notes", 'f.write("hello")', 'f.write("bye")'),), "dee": (), "eve": ()}
-    for student, edit in edits.items():
-        samples.submit(course, A, student, samples.apply(reference, samples.Sample(student, "", edit)))
-    return course
+# right, a wrong answer, a wrong note, and two more right
+STUDENTS = {"ada": (), "bob": WRONG_ANSWER, "cy": (("notes", 'f.write("hello")', 'f.write("bye")'),),
+            "dee": (), "eve": ()}
 
 
 def points(course: Path) -> dict[str, list[tuple[str, float, str]]]:
@@ -41,12 +30,12 @@ def points(course: Path) -> dict[str, list[tuple[str, float, str]]]:
 def test_cluster_with_postgres_grades_as_a_local_batch_with_sqlite(tmp_path_factory, postgres_url, dask_scheduler,
                                                                    capsys):
     """Do two Dask workers writing to PostgreSQL give the same points and messages as local workers on SQLite?"""
-    local = tiny_course(tmp_path_factory.mktemp("local") / "course")
+    local = tiny_course(tmp_path_factory.mktemp("local") / "course", STUDENTS)
     assert all(run.ok for run in pipeline.autograde_all(local, A, workers=2))
     expected = points(local)
     assert [sum(score for _, score, _ in checks) for checks in expected.values()] == [3, 1, 2, 3, 3]
 
-    shared = tiny_course(tmp_path_factory.mktemp("cluster") / "course", postgres_url)
+    shared = tiny_course(tmp_path_factory.mktemp("cluster") / "course", STUDENTS, postgres_url)
     assert cli.main(["--course", str(shared), "autograde", A, "--scheduler", dask_scheduler]) == 0
     assert "graded 5, skipped 0 as unchanged, failed 0" in capsys.readouterr().out
     assert points(shared) == expected

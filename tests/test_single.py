@@ -11,13 +11,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import xmlschema
-from conftest import COURSE
+from conftest import COURSE, WRONG_ANSWER, tiny_course
 
-from tfgrader.instructor import cli, pipeline, report, samples
-from tfgrader.instructor.validate import copy_course
+from tfgrader.instructor import cli, pipeline, report
 
 pytestmark = pytest.mark.slow
-TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 SCHEMAS = Path(__file__).parent / "schemas"
 A = "tiny"
 
@@ -36,13 +34,8 @@ def grade(course: Path, notebook: Path, assignment: str, out: Path) -> tuple[int
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """The tiny course, with a right and a wrong notebook graded as an nbgrader batch for comparison."""
-    course = copy_course(TINY, tmp_path_factory.mktemp("single") / "course")
-    pipeline.generate(course, A)
-    reference = samples.reference(course, A)
-    wrong = samples.apply(reference, samples.Sample("wrong", "", (("answer", "answer = 6 * 7", "answer = 0"),)))
-    notebooks = {}
-    for student, nb in (("right", reference), ("wrong", wrong)):
-        notebooks[student] = samples.submit(course, A, student, nb)
+    course = tiny_course(tmp_path_factory.mktemp("single") / "course", {"right": (), "wrong": WRONG_ANSWER})
+    notebooks = {student: course / "submitted" / student / A / f"{A}.ipynb" for student in ("right", "wrong")}
     pipeline.autograde_all(course, A, workers=2)
     batch = {row.student: row for row in report.scores(course, A)}
     return course, notebooks, batch

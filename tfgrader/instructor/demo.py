@@ -1,52 +1,56 @@
-"""The demo: generate the assignments, grade a few sample submissions, print
-the gradebook. It works in the course directory itself; everything it writes
-(submitted/, autograded/, feedback/, gradebook.db) is an output, ignored by git."""
+"""The demo: generate the six assignments, grade the reference solution and
+one wrong submission of each (two at a time, with progress), write each
+student's feedback, print the gradebook and write the class report. It works
+in the course directory itself; everything it writes (submitted/,
+autograded/, feedback/, reports/, gradebook.db) is an output, ignored by git."""
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tfgrader import data
-from tfgrader.instructor import pipeline, report, samples
+from tfgrader.course import ASSIGNMENTS
+from tfgrader.instructor import class_report, pipeline, report, samples
+from tfgrader.instructor.progress import BatchProgress, summary
 
-DEMO_ASSIGNMENT = "01-keras-overview"
-# student id -> the sample it submits (None: the reference solution)
-DEMO_STUDENTS = {"reference": None, "untouched": "release", "unscaled": "unscaled", "no_dropout": "no_dropout"}
+WORKERS = 2
+REFERENCE = "reference"
 
 
 def run(course: Path, say=print) -> int:
     """Run the demo in ``course``; returns a process exit code."""
+    started = time.monotonic()
     say(f"course: {course}")
     say(f"data: {data.describe_sources()}")
     say("sandbox: " + ("bubblewrap" if pipeline.preflight(course) else "OFF (student code runs unconfined)"))
-    for assignment in sorted(p.name for p in (course / "source").iterdir() if p.is_dir()):
+    todo = []
+    for assignment in ASSIGNMENTS:
         pipeline.generate(course, assignment)
-        say(f"generated release/{assignment}")
-    _submit(course)
-    problems = {}
-    for student in DEMO_STUDENTS:
-        started = time.monotonic()
-        outcome = pipeline.autograde(course, DEMO_ASSIGNMENT, student)
-        say(f"autograded {student:<11} {time.monotonic() - started:5.1f} s"
-            + ("" if outcome.ok else f"  (failed: {outcome.error})"))
-        if outcome.ok:
-            pipeline.feedback(course, DEMO_ASSIGNMENT, student)
-        else:
-            problems[student] = outcome.error
-    say("\ngradebook (feedback for each student is in feedback/<student>/):")
-    say(report.format_table(report.scores(course, DEMO_ASSIGNMENT), problems))
+        wrong = samples.samples(course, assignment)[0]
+        reference = samples.reference(course, assignment)
+        samples.submit(course, assignment, REFERENCE, reference)
+        samples.submit(course, assignment, wrong.name, samples.apply(reference, wrong))
+        todo += [(assignment, REFERENCE), (assignment, wrong.name)]
+        say(f"generated release/{assignment}; submitted the reference and '{wrong.name}' ({wrong.about})")
+
+    with BatchProgress(len(todo), f"autograding {len(todo)} submissions, {WORKERS} at a time") as shown:
+        def grade(job: tuple[str, str]) -> tuple[str, pipeline.Run]:
+            run = pipeline.grade_student(course, *job)
+            shown.done(run)
+            return job[0], run
+
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            runs = list(pool.map(grade, todo))
+
+    for assignment in ASSIGNMENTS:
+        pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
+        problems = {run.student: run.error for a, run in runs if a == assignment and not run.ok}
+        say(f"\n{assignment}:")
+        say(report.format_table(report.scores(course, assignment), problems))
+        page = class_report.write_html(course, assignment, course / "reports" / assignment)
+        say(f"class report: {page}")
+    say(f"\nfeedback for each student: {course / 'feedback'}/<student>/<assignment>/")
+    say(summary([run for _, run in runs], time.monotonic() - started))
     return 0
-
-
-def _submit(course: Path) -> None:
-    reference = samples.reference(course, DEMO_ASSIGNMENT)
-    wrong = {s.name: s for s in samples.samples(course, DEMO_ASSIGNMENT)}
-    for student, sample in DEMO_STUDENTS.items():
-        if sample is None:
-            nb = reference
-        elif sample == "release":
-            nb = samples.release(course, DEMO_ASSIGNMENT)
-        else:
-            nb = samples.apply(reference, wrong[sample])
-        samples.submit(course, DEMO_ASSIGNMENT, student, nb)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,9 +91,15 @@ def samples(course: Path, assignment: str) -> list[Sample]:
 
 
 def _load(path: Path):
+    """Import a samples file; it may import its neighbours in graders/ (a
+    tutorials file reuses the reference texts of its samples file)."""
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
     return module
 
 
