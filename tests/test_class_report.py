@@ -67,3 +67,14 @@ def test_report_page_renders_in_a_real_browser(graded, tmp_path):
     assert len(images) == 2 and all(done and width > 100 for done, width in images), images
     assert errors == []
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_canvas_export_matches_students_by_login(graded, tmp_path, capsys):
+    """Does the Canvas CSV carry Canvas's columns, the points possible, and each student's total by login?"""
+    path = tmp_path / "canvas.csv"
+    assert cli.main(["--course", str(graded), "export", "--canvas", str(path), A]) == 0
+    rows = list(csv.reader(path.open()))
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A]
+    assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "3"
+    assert [(r[0], r[3], r[-1]) for r in rows[2:]] == [
+        ("ada", "ada", "3"), ("bob", "bob", "1"), ("cy", "cy", "0"), ("dee", "dee", "0")]

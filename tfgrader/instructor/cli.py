@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   tfgrader autograde --workers 2 01-keras-overview   two students at a time
   tfgrader report 01-keras-overview      print points and failed checks per student
   tfgrader report 01-keras-overview --html report/ --csv points.csv   and write the class report
+  tfgrader export --canvas grades.csv    the gradebook as a CSV file that Canvas imports
   tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
                                          grade one notebook, outside any gradebook (CI, Gradescope)
 """
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--scheduler", metavar="tcp://HOST:8786",
                                  help="grade on this Dask cluster, one task per submission (the course on a shared "
                                       "filesystem, the gradebook on PostgreSQL)")
+    export_cmd = commands.add_parser("export", help="write the gradebook as a CSV file that Canvas imports")
+    export_cmd.add_argument("--canvas", type=Path, required=True, metavar="FILE")
+    export_cmd.add_argument("assignments", nargs="*", help="(default: every assignment of the course)")
     grade_cmd = commands.add_parser("grade", help="grade one notebook outside any gradebook (for CI and Gradescope)")
     grade_cmd.add_argument("notebook", type=Path)
     grade_cmd.add_argument("--assignment", required=True, help="the assignment it is a submission of")
@@ -145,6 +149,15 @@ def grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def export(args: argparse.Namespace) -> int:
+    from tfgrader.course import ASSIGNMENTS
+    from tfgrader.instructor import class_report
+
+    class_report.write_canvas_csv(_course(args), args.assignments or list(ASSIGNMENTS), args.canvas)
+    print(f"Canvas gradebook: {args.canvas} (Grades > Import in Canvas)")
+    return 0
+
+
 def report_cmd(args: argparse.Namespace) -> int:
     from tfgrader.instructor import class_report, report
 
@@ -160,7 +173,7 @@ def report_cmd(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd,
-            "grade": grade}
+            "grade": grade, "export": export}
 
 if __name__ == "__main__":
     sys.exit(main())
