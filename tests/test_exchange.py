@@ -110,5 +110,10 @@ def test_release_fetch_submit_collect_grade_and_return_feedback(hub, tmp_path):
         [page] = (home / A / "feedback").glob(f"*/{A}.html")
         html = page.read_text()
         assert ("Score: 3.0 / 3.0" in html) == (student == "tfg_alice")
+        summary = html[html.index('<table class="tfgrader-checks">'):]  # the checks, by name, at the top
+        assert html.index("tfgrader-checks") < html.index("Tiny assignment")
+        assert ("✘ answer</td><td>0 / 2</td><td>`answer` is 0; it should be 6 times 7." in summary) == (
+            student == "tfg_bob")
+        assert "✔ notes</td><td>1 / 1</td><td>Passed.</td>" in summary
         assert ("should be 6 times 7" in html) == (student == "tfg_bob")
         assert "tfgrader.check(" not in html and "HIDDEN TESTS" not in html

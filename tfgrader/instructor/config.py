@@ -18,7 +18,7 @@ from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, GetGrades,
     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from tfgrader.instructor.nbgrader_ext import RestoreCells, SandboxedExecute, TrustedVerdict
+from tfgrader.instructor.nbgrader_ext import CheckSummary, RestoreCells, SandboxedExecute, TrustedVerdict
 
 
 def configure(c, course_id: str) -> None:
@@ -49,5 +49,6 @@ def configure(c, course_id: str) -> None:
         ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, CheckCellMetadata]
     c.OverwriteCells.add_missing_cells = True
 
-    # Feedback shows each check's message but never the hidden test code.
-    c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    # Feedback opens with every check's points and message (CheckSummary) and
+    # never shows the hidden test code.
+    c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CheckSummary, CSSHTMLHeaderPreprocessor]

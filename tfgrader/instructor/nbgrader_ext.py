@@ -18,6 +18,7 @@ Instructor side: these run in nbgrader's process, never in the kernel.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
+from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade
 from traitlets import Any, Bool, Integer, Unicode
@@ -302,3 +304,32 @@ def _verdict_output(name: str, checks: dict) -> NotebookNode:
 
 def _error(ename: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+class CheckSummary(NbGraderPreprocessor):
+    """Feedback: a table at the top of the notebook with every check by name,
+    its points and its message, so a student sees at once what to fix.
+
+    Runs in ``generate_feedback`` after nbgrader's ``GetGrades``, which puts
+    each grade cell's score in its metadata. Messages are escaped: they may
+    quote the student's own values.
+    """
+
+    def preprocess(self, nb, resources):
+        rows = []
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if not meta.get("grade") or cell.cell_type != "code":
+                continue
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            score, points = meta.get("score") or 0, meta.get("points") or 0
+            message = errors[-1].get("evalue", "") if errors else ("Passed." if score >= points else "")
+            name = str(meta.get("grade_id", "")).removeprefix("check_")
+            mark = "✔" if score >= points else "✘"
+            rows.append(f"<tr><td>{mark} {html.escape(name)}</td><td>{score:g} / {points:g}</td>"
+                        f"<td>{html.escape(message)}</td></tr>")
+        if rows:
+            table = ('<table class="tfgrader-checks"><thead><tr><th>check</th><th>points</th><th>message</th></tr>'
+                     f"</thead><tbody>{''.join(rows)}</tbody></table>")
+            nb.cells.insert(0, new_markdown_cell(f"## Your checks\n\n{table}\n"))
+        return nb, resources
