@@ -21,8 +21,9 @@ SAMPLES = [
             ("build_l2_model", OUTPUT,
              'keras.layers.Dense(1, activation="sigmoid", kernel_regularizer=keras.regularizers.l2(0.0)),')),
            # A zero penalty changes nothing: the weights stay as large as the
-           # twin's and the notebook's L2 curve is the baseline's.
-           frozenset({"regularizers", "l2_effect", "histories"})),
+           # twin's. (The notebook's L2 curve is then the baseline's, but the
+           # histories check does not compare L2 gaps: see the grader.)
+           frozenset({"regularizers", "l2_effect"})),
     Sample("bigger_not_bigger", "build_bigger() with the baseline's 16 units",
            (("build_bigger", "Dense(512", "Dense(16"),),
            # Its run is the baseline's, so its lowest validation loss comes no

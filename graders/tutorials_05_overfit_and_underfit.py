@@ -210,17 +210,19 @@ TUTORIAL_SAMPLES = [
     # tutorial_2019 -- site/en/tutorials/keras/overfit_and_underfit.ipynb @ ea209591f (2019-08-26), the
     # last IMDB revision. Further adaptations: the Colab `%tensorflow_version 2.x` try-block and the
     # __future__ line dropped; the tutorial's fits kept (unseeded), on the first TRAIN_REVIEWS training
-    # reviews and VAL_REVIEWS test reviews sliced from train_data/test_data with their 1-D labels, as the
-    # tutorial passes them; `epochs=20` -> EPOCHS, `batch_size=512` -> BATCH_SIZE; 'relu'/'sigmoid'
-    # strings and the .summary() calls as written.
+    # reviews and VAL_REVIEWS test reviews sliced from train_data/test_data; their labels reshaped to
+    # (N, 1), since Keras 3's binary_crossentropy metric refuses 1-D labels against a (N, 1) output
+    # (measured: "Arguments `target` and `output` must have the same rank"); `epochs=20` -> EPOCHS,
+    # `batch_size=512` -> BATCH_SIZE; 'relu'/'sigmoid' strings and the .summary() calls as written.
     Sample("tutorial_2019",
            "tensorflow/docs site/en/tutorials/keras/overfit_and_underfit.ipynb @ ea209591f (2019-08-26): "
            "'relu'/'sigmoid' strings, input_shape=(NUM_WORDS,), keras.regularizers.l2(0.001), its own "
-           "unseeded fit() calls on 1-D labels; adapted: data.imdb() names, float32 multi-hot (memory "
-           "limit), builder wrappers, TRAIN_REVIEWS/VAL_REVIEWS slices, EPOCHS/BATCH_SIZE, a histories dict",
+           "unseeded fit() calls; adapted: data.imdb() names, float32 multi-hot (memory limit), builder "
+           "wrappers, TRAIN_REVIEWS/VAL_REVIEWS slices, labels reshaped to (N, 1) for Keras 3, "
+           "EPOCHS/BATCH_SIZE, a histories dict",
            (*encode("import tensorflow as tf\nfrom tensorflow import keras\n\n"),
             *builders("'relu'", "'sigmoid'", summary=True),
-            *direct_fits("train_data[:TRAIN_REVIEWS]", "train_labels[:TRAIN_REVIEWS]",
-                         "(test_data[:VAL_REVIEWS], test_labels[:VAL_REVIEWS])")),
+            *direct_fits("train_data[:TRAIN_REVIEWS]", "train_labels[:TRAIN_REVIEWS].reshape(-1, 1)",
+                         "(test_data[:VAL_REVIEWS], test_labels[:VAL_REVIEWS].reshape(-1, 1))")),
            frozenset()),
 ]
