@@ -11,14 +11,11 @@ minute and the speed-up over one worker. Timing lives here, never in the tests.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
+
+from scratch import scratch_course
 
 from tfgrader.instructor import pipeline, samples
-from tfgrader.instructor.validate import copy_course
-
-COURSE = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
@@ -28,9 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     from distributed import LocalCluster
 
-    with tempfile.TemporaryDirectory(prefix="tfgrader-bench-") as scratch:
-        course = copy_course(COURSE, Path(scratch) / "course")
-        pipeline.generate(course, args.assignment)
+    with scratch_course(args.assignment) as course:
         reference = samples.reference(course, args.assignment)
         for n in range(args.students):
             samples.submit(course, args.assignment, f"student{n:03d}", reference)

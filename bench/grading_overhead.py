@@ -18,7 +18,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,10 +26,9 @@ import nbformat
 import psutil
 
 from tfgrader.course import ASSIGNMENTS
-from tfgrader.instructor import pipeline, samples
-from tfgrader.instructor.validate import copy_course
+from scratch import scratch_course
 
-COURSE = Path(__file__).resolve().parents[1]
+from tfgrader.instructor import pipeline, samples
 
 
 class PeakMemory:
@@ -84,13 +82,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     print(f"{'assignment':<30} {'nbconvert':>9} {'autograde':>9} {'ratio':>6} {'peak RSS':>9}")
-    with tempfile.TemporaryDirectory(prefix="tfgrader-bench-") as scratch:
-        course = copy_course(COURSE, Path(scratch) / "course")
+    with scratch_course(*args.assignments) as course:
         for assignment in args.assignments:
-            pipeline.generate(course, assignment)
             reference = samples.reference(course, assignment)
             samples.submit(course, assignment, "reference", reference)
-            plain = Path(scratch) / "plain" / assignment / f"{assignment}.ipynb"
+            plain = course.parent / "plain" / assignment / f"{assignment}.ipynb"
             plain.parent.mkdir(parents=True)
             nbformat.write(without_checks(reference), plain)
             times: dict[str, list[float]] = {"plain": [], "graded": []}

@@ -12,14 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
+
+from scratch import scratch_course
 
 from tfgrader.instructor import pipeline, samples
-from tfgrader.instructor.validate import copy_course
-
-COURSE = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
@@ -27,9 +24,7 @@ def main() -> None:
     parser.add_argument("assignment", nargs="?", default="01-keras-overview")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tfgrader-bench-") as scratch:
-        course = copy_course(COURSE, Path(scratch) / "course")
-        pipeline.generate(course, args.assignment)
+    with scratch_course(args.assignment) as course:
         samples.submit(course, args.assignment, "reference", samples.reference(course, args.assignment))
         times: dict[str, list[float]] = {"on": [], "off": []}
         for _ in range(args.rounds):

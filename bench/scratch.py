@@ -1,0 +1,23 @@
+"""What every benchmark starts from: a scratch copy of this course."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tfgrader.instructor import pipeline
+from tfgrader.instructor.validate import copy_course
+
+COURSE = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def scratch_course(*assignments: str) -> Iterator[Path]:
+    """A throw-away copy of the course with ``assignments`` generated, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="tfgrader-bench-") as scratch:
+        course = copy_course(COURSE, Path(scratch) / "course")
+        for assignment in assignments:
+            pipeline.generate(course, assignment)
+        yield course
