@@ -136,3 +136,20 @@ def test_learning_rate_float32(compiled):
     """Does a learning rate stored as float32 compare equal to the decimal asked for?"""
     model = compiled(loss="mae", optimizer=keras.optimizers.Adam(learning_rate=float(np.float32(0.1))))
     expect_compiled(model, loss="mae", optimizer="adam", learning_rate=0.1)
+
+
+def test_compat_v1_aliases_load_as_builtins(tmp_path):
+    """Do tensorflow.compat.v1 spellings (layers, tf.nn activations, optimizer) load as the Keras built-ins?"""
+    from tfgrader.grading.checks.architecture import layers_of
+
+    v1 = tf.compat.v1
+    model = keras.Sequential([keras.Input((4,)), v1.keras.layers.Dense(3, activation=v1.nn.relu),
+                              v1.keras.layers.Dense(2, activation=v1.nn.softmax)])
+    model.compile(optimizer=v1.keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy",
+                  metrics=["acc"])
+    model.save(tmp_path / "v1.keras")
+    loaded = load_model(tmp_path / "v1.keras", "model")
+    assert [(layer["kind"], layer["activation"]) for layer in layers_of(loaded)] == [
+        ("Dense", "relu"), ("Dense", "softmax")]
+    expect_compiled(loaded, loss="sparse_categorical_crossentropy", optimizer="adam", learning_rate=0.001,
+                    metric="accuracy")
