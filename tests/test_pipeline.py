@@ -42,3 +42,22 @@ def test_one_worker_by_default(monkeypatch, tmp_path):
     monkeypatch.setattr(pipeline, "preflight", lambda course: True)
     assert [r.student for r in pipeline.autograde_all(tmp_path, "x", names=["a", "b", "c"])] == ["a", "b", "c"]
     assert threads == {threading.get_ident()}
+
+
+def test_fingerprint_sees_every_input_and_follows_no_link(tmp_path):
+    """Does the fingerprint change with the submission, the grader and the source, and hash a link as its text?"""
+    import os
+
+    for folder in ("submitted/ada/a", "source/a", "graders"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    (tmp_path / "submitted/ada/a/a.ipynb").write_text("{}")
+    seen = {pipeline.fingerprint(tmp_path, "a", "ada")}
+    for path, text in (("submitted/ada/a/a.ipynb", "{ }"), ("graders/test_a.py", "# v1"),
+                       ("source/a/a.ipynb", "{}"), ("nbgrader_config.py", "c = get_config()  # v2\n")):
+        (tmp_path / path).write_text(text)
+        seen.add(pipeline.fingerprint(tmp_path, "a", "ada"))
+    os.symlink("/etc/hostname", tmp_path / "submitted/ada/a/link")
+    seen.add(pipeline.fingerprint(tmp_path, "a", "ada"))
+    assert len(seen) == 6
+    assert pipeline.fingerprint(tmp_path, "a", "ada") in seen  # the same inputs, the same fingerprint

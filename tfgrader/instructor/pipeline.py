@@ -127,9 +127,13 @@ def fingerprint(course: Path, assignment: str, student: str) -> str:
                         ("wire", package / "wire.py")):
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in files:
-            if path.is_file() and "__pycache__" not in path.parts and ".ipynb_checkpoints" not in path.parts:
-                digest.update(f"{label}/{path.relative_to(root) if root.is_dir() else ''}\0".encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+            if "__pycache__" in path.parts or ".ipynb_checkpoints" in path.parts:
+                continue
+            name = f"{label}/{path.relative_to(root) if root.is_dir() else ''}\0".encode()
+            if path.is_symlink():  # a student's link counts as its text, never followed
+                digest.update(name + os.readlink(path).encode())
+            elif path.is_file():
+                digest.update(name + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
