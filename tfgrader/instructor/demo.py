@@ -45,7 +45,9 @@ def run(course: Path, say=print) -> int:
             runs = list(pool.map(grade, todo))
 
     for assignment in ASSIGNMENTS:
-        pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
+        made = pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
+        if made.returncode != 0:
+            say(f"feedback for {assignment} could not be written: {made.stderr.strip().splitlines()[-1:]}")
         problems = {run.student: run.error for a, run in runs if a == assignment and not run.ok}
         say(f"\n{assignment}:")
         say(report.format_table(report.scores(course, assignment), problems))
