@@ -14,6 +14,7 @@ from tfgrader import data
 from tfgrader.course import ASSIGNMENTS
 from tfgrader.instructor import class_report, pipeline, report, samples
 from tfgrader.instructor.progress import BatchProgress, summary
+from tfgrader.wire import one_line
 
 WORKERS = 2
 REFERENCE = "reference"
@@ -47,7 +48,7 @@ def run(course: Path, say=print) -> int:
     for assignment in ASSIGNMENTS:
         made = pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
         if made.returncode != 0:
-            say(f"feedback for {assignment} could not be written: {made.stderr.strip().splitlines()[-1:]}")
+            say(f"feedback for {assignment} could not be written: {one_line(made.stderr.strip().splitlines()[-1] if made.stderr.strip() else 'nbgrader said nothing')}")
         problems = {run.student: run.error for a, run in runs if a == assignment and not run.ok}
         say(f"\n{assignment}:")
         say(report.format_table(report.scores(course, assignment), problems))
