@@ -48,7 +48,8 @@ def run(course: Path, say=print) -> int:
     for assignment in ASSIGNMENTS:
         made = pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
         if made.returncode != 0:
-            say(f"feedback for {assignment} could not be written: {one_line(made.stderr.strip().splitlines()[-1] if made.stderr.strip() else 'nbgrader said nothing')}")
+            last = (made.stderr.strip().splitlines() or ["nbgrader said nothing"])[-1]
+            say(f"feedback for {assignment} could not be written: {one_line(last)}")
         problems = {run.student: run.error for a, run in runs if a == assignment and not run.ok}
         say(f"\n{assignment}:")
         say(report.format_table(report.scores(course, assignment), problems))
