@@ -9,8 +9,10 @@ Instructor side: these run in nbgrader's process, never in the kernel.
    whole notebook, in memory, processes and output. Check cells (grade cells
    that call ``tfgrader.check``) are not sent to the kernel. After the last
    cell it asks the kernel to export what the grader needs, then shuts the
-   kernel down; every process it started dies with it.
-2. :class:`TrustedVerdict` grades the export in a confined grading process
+   kernel down; every process it started dies with it. While the kernel
+   runs, the grading process starts beside it and imports TensorFlow, so
+   that the verdict needs no start-up of its own.
+2. :class:`TrustedVerdict` grades the export in that confined grading process
    and writes each check cell's outputs itself: ``Passed: ...`` or the
    student's message as an error. Whatever the kernel printed, raised,
    patched or wrote, the verdict comes from here.
@@ -47,6 +49,7 @@ CHECK_CALL = re.compile(r"""^\s*tfgrader\.check\(\s*["']([^"']+)["']\s*,\s*["'](
 WORKDIR = "/home/student/work"
 EXPORT_INSIDE = "/home/student/.tfgrader-export"
 STATE = "tfgrader"  # key of this extension's record in nbconvert's resources
+_GRADINGS: dict[str, verdict.Grading] = {}  # scratch folder -> its grading process, started early
 
 
 def check_name(cell: NotebookNode) -> tuple[str, str] | None:
@@ -117,6 +120,20 @@ class SandboxedExecute(Execute):
                              "The results will say so.")
         self._state = resources[STATE] = {"scratch": str(self._scratch), "exported": False, "stopped": None,
                                           "sandbox": self._sandboxed}
+        if "nbgrader" in resources:  # autograding: start the grading process now, to wait for the export
+            module = grader_module(find_course_dir(), resources["nbgrader"]["assignment"])
+            _GRADINGS[str(self._scratch)] = verdict.Grading(module, sandboxed=self._sandboxed,
+                                                            limits=TrustedVerdict(config=self.config).limits())
+        try:
+            self._run_notebook(nb, resources, km)
+        except BaseException:
+            grading = _GRADINGS.pop(str(self._scratch), None)
+            if grading is not None:
+                grading.close()
+            raise
+        return self.nb, self.resources
+
+    def _run_notebook(self, nb, resources, km) -> None:
         # nbconvert's ExecutePreprocessor.preprocess, with the export after the last cell.
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
@@ -128,7 +145,6 @@ class SandboxedExecute(Execute):
                 self.preprocess_cell(cell, resources, index)
             run_sync(self._export)()
         self.set_widgets_metadata()
-        return self.nb, self.resources
 
     def create_kernel_manager(self):
         scratch = self._scratch
@@ -273,21 +289,27 @@ class TrustedVerdict(NbGraderPreprocessor):
                 cell.outputs = [_verdict_output(check_name(cell)[1], results["checks"])]
         return nb, resources
 
+    def limits(self) -> sandbox.Limits:
+        return sandbox.Limits(memory_bytes=parse_size(self.grader_memory_limit),
+                              processes=verdict.GRADER_LIMITS.processes)
+
     def results(self, module: Path, state: dict | None) -> dict:
         checks = declared_checks(module)
         if state is None:
             return wire.all_failed(checks, "This notebook was not run by the course's grader; "
                                            "please tell your instructor.")
+        grading = _GRADINGS.pop(state["scratch"], None)
         try:
             if state["stopped"] or not state["exported"]:
                 reason = state["stopped"] or "the notebook did not run to its end"
                 return {**wire.all_failed(checks, f"Nothing could be graded: {reason}."),
                         "sandbox": state["sandbox"], "stopped": reason}
-            limits = sandbox.Limits(memory_bytes=parse_size(self.grader_memory_limit),
-                                    processes=verdict.GRADER_LIMITS.processes)
-            return verdict.grade(module, Path(state["scratch"]) / "export", sandboxed=state["sandbox"],
-                                 timeout_s=self.grader_timeout, limits=limits)
+            if grading is None:
+                grading = verdict.Grading(module, sandboxed=state["sandbox"], limits=self.limits())
+            return grading.grade(Path(state["scratch"]) / "export", timeout_s=self.grader_timeout)
         finally:
+            if grading is not None:
+                grading.close()
             shutil.rmtree(state["scratch"], ignore_errors=True)
 
 

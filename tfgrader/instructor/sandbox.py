@@ -228,18 +228,44 @@ def run(sandbox: Sandbox, argv: list[str], timeout_s: float) -> tuple[subprocess
     Returns:
         (the completed process, or None when it was stopped; why it was stopped, or None).
     """
-    proc = subprocess.Popen(sandbox.command(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    watchdog = Watchdog(proc.pid, sandbox.limits)
-    watchdog.start()
-    try:
-        out, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.communicate()
-        return None, f"it ran longer than {timeout_s:g} s"
-    finally:
-        watchdog.stop()
-    if watchdog.reason:
-        return None, watchdog.reason
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), None
+    return Started(sandbox, argv).finish(timeout_s)
+
+
+class Started:
+    """``argv`` started in ``sandbox`` and watched, its standard input open
+    until :meth:`finish` (or :meth:`abandon`)."""
+
+    def __init__(self, sandbox: Sandbox | None, argv: list[str], **popen: object) -> None:
+        command = sandbox.command(argv) if sandbox is not None else argv
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
+        self.watchdog = Watchdog(self.proc.pid, sandbox.limits) if sandbox is not None else None
+        if self.watchdog is not None:
+            self.watchdog.start()
+
+    def finish(self, timeout_s: float, say: str | None = None) -> tuple[subprocess.CompletedProcess | None,
+                                                                         str | None]:
+        """Write ``say`` (if any) to its standard input, close it, and wait at most ``timeout_s``."""
+        try:
+            out, err = self.proc.communicate(input=say, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.abandon()
+            return None, f"it ran longer than {timeout_s:g} s"
+        except BrokenPipeError:  # it died before reading
+            out, err = self.proc.communicate()
+        finally:
+            if self.watchdog is not None:
+                self.watchdog.stop()
+        if self.watchdog is not None and self.watchdog.reason:
+            return None, self.watchdog.reason
+        return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err), None
+
+    def abandon(self) -> None:
+        """Kill it and all it started."""
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        try:
+            os.killpg(self.proc.pid, 9)
+        except ProcessLookupError:
+            pass
+        self.proc.communicate()

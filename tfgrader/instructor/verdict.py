@@ -76,58 +76,83 @@ def grade(module: Path, export_dir: Path, *, sandboxed: bool = True, timeout_s: 
         check whatever happened, plus ``skipped`` (files left behind) and
         ``sandbox`` (whether the grading process was confined).
     """
-    checks = declared_checks(module)
-    with tempfile.TemporaryDirectory(prefix="tfgrader-grade-") as scratch:
-        inbox, outbox = Path(scratch) / "export", Path(scratch) / "results"
-        outbox.mkdir()
-        skipped = safe_copy(export_dir, inbox)
-        results = _run(module, inbox, outbox, checks, sandboxed, timeout_s, limits)
-    results["skipped"], results["sandbox"] = skipped, sandboxed
-    for result in results["checks"].values():
-        result["message"] = scrub(result["message"], {str(module.resolve()): "the grader",
-                                                      f"/grader/{module.name}": "the grader",
-                                                      module.name: "the grader",
-                                                      str(module.resolve().parent.parent): "<course>",
-                                                      str(Path(export_dir).resolve()): "<export>"})
-    return results
+    return Grading(module, sandboxed=sandboxed, limits=limits).grade(export_dir, timeout_s)
 
 
-def _run(module: Path, inbox: Path, outbox: Path, checks: dict, sandboxed: bool, timeout_s: float,
-         limits: sandbox.Limits) -> dict:
-    if sandboxed:
-        confined = sandbox.Sandbox(
-            read_only={"/export": str(inbox), f"/grader/{module.name}": str(module.resolve()),
-                       **sandbox.data_binding()},
-            writable={"/results": str(outbox)}, env=_grader_env(), chdir="/export", limits=limits)
-        argv = [sys.executable, "-I", "-m", "tfgrader.grading", f"/grader/{module.name}", "/export",
-                "--out", f"/results/{wire.RESULTS}"]
-        proc, stopped = sandbox.run(confined, argv, timeout_s)
-    else:
-        argv = [sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(inbox), "--out",
-                str(outbox / wire.RESULTS)]
-        proc, stopped = _run_plain(argv, inbox, timeout_s)
+class Grading:
+    """One confined grading process, started before there is anything to
+    grade: it imports pytest and TensorFlow while the student's notebook still
+    runs, then waits. :meth:`grade` copies the export into the folder it sees
+    and tells it to go; :meth:`close` ends it unused."""
+
+    def __init__(self, module: Path, *, sandboxed: bool = True, limits: sandbox.Limits = GRADER_LIMITS) -> None:
+        self.module, self.sandboxed = module, sandboxed
+        self._scratch = tempfile.TemporaryDirectory(prefix="tfgrader-grade-")
+        self.inbox, self.outbox = Path(self._scratch.name) / "export", Path(self._scratch.name) / "results"
+        self.inbox.mkdir()
+        self.outbox.mkdir()
+        if sandboxed:
+            confined = sandbox.Sandbox(
+                read_only={"/export": str(self.inbox), f"/grader/{module.name}": str(module.resolve()),
+                           **sandbox.data_binding()},
+                writable={"/results": str(self.outbox)}, env=_grader_env(), chdir="/export", limits=limits)
+            argv = [sys.executable, "-I", "-m", "tfgrader.grading", f"/grader/{module.name}", "/export",
+                    "--out", f"/results/{wire.RESULTS}", "--wait"]
+            self._process = sandbox.Started(confined, argv)
+        else:
+            argv = [sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(self.inbox), "--out",
+                    str(self.outbox / wire.RESULTS), "--wait"]
+            self._process = sandbox.Started(None, argv, env=_plain_env(), cwd=self.inbox)
+
+    def set_limits(self, limits: sandbox.Limits) -> None:
+        """Watch it with ``limits`` from now on."""
+        if self._process.watchdog is not None:
+            self._process.watchdog.limits = limits
+
+    def grade(self, export_dir: Path, timeout_s: float = 600) -> dict:
+        """Grade a copy of ``export_dir`` (see :func:`grade`), then end the process."""
+        checks = declared_checks(self.module)
+        try:
+            skipped = safe_copy(export_dir, self.inbox)
+            proc, stopped = self._process.finish(timeout_s, say="go\n")
+            results = _interpret(proc, stopped, self.outbox / wire.RESULTS, checks)
+        finally:
+            self.close()
+        results["skipped"], results["sandbox"] = skipped, self.sandboxed
+        module = self.module
+        for result in results["checks"].values():
+            result["message"] = scrub(result["message"], {str(module.resolve()): "the grader",
+                                                          f"/grader/{module.name}": "the grader",
+                                                          module.name: "the grader",
+                                                          str(module.resolve().parent.parent): "<course>",
+                                                          str(Path(export_dir).resolve()): "<export>"})
+        return results
+
+    def close(self) -> None:
+        """End the process if it still runs, and remove its folders."""
+        if self._process.proc.poll() is None:
+            self._process.abandon()
+        self._scratch.cleanup()
+
+
+def _interpret(proc, stopped: str | None, results_file: Path, checks: dict) -> dict:
     if stopped:
         return wire.all_failed(checks, f"Grading was stopped: {stopped.replace('your notebook', 'it')}.")
-    if proc.returncode != 0 or not (outbox / wire.RESULTS).exists():
+    if proc.returncode != 0 or not results_file.exists():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
         return wire.all_failed(checks, BROKEN.format(wire.one_line(tail[0], 200)))
-    return wire.read_results(outbox / wire.RESULTS, checks, BROKEN.format("no result for this check"))
+    return wire.read_results(results_file, checks, BROKEN.format("no result for this check"))
 
 
 def _grader_env() -> dict[str, str]:
     return {"PY_COLORS": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", **sandbox.data_env()}
 
 
-def _run_plain(argv: list[str], cwd: Path, timeout_s: float):
-    import subprocess
-
+def _plain_env() -> dict[str, str]:
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TFGRADER_DATA_DIR", "TFGRADER_NO_DOWNLOAD",
                                       "KERAS_HOME", "TMPDIR") if k in os.environ}
     env.update(PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    try:
-        return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout_s), None
-    except subprocess.TimeoutExpired:
-        return None, f"it ran longer than {timeout_s:g} s"
+    return env
 
 
 def scrub(message: str, places: dict[str, str]) -> str:
