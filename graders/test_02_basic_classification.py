@@ -80,7 +80,7 @@ def fashion():
     return x_train / 255.0, y_train, x_test / 255.0, y_test
 
 
-@check(points=1)
+@check(points=1, public=True)
 def test_class_names(submission):
     names = submission.value("class_names")
     assert isinstance(names, list) and len(names) == 10, "`class_names` should be a list of the 10 class names."
@@ -88,13 +88,13 @@ def test_class_names(submission):
         assert have == want, f"`class_names[{label}]` is {have!r}, but label {label} is {want!r}."
 
 
-@check(points=2)
+@check(points=2, public=True)
 def test_scaling(submission, fashion):
     expect_scaled(submission, "train_images", fashion[0])
     expect_scaled(submission, "test_images", fashion[2])
 
 
-@check(points=3)
+@check(points=3, public=True)
 def test_architecture(submission):
     model = submission.model("build_model")
     expect_input_shape(model, (28, 28))
@@ -149,7 +149,7 @@ def test_probabilities(submission, own_images, model_scores):
         "`predictions` should be probability_model's output on all test images, in order.")
 
 
-@check(points=2)
+@check(points=2, public=True)
 def test_predict_one(submission, model_scores):
     answers = submission.calls("predict_one")
     for row, answer in zip(PREDICT_ROWS, answers):

@@ -117,7 +117,7 @@ def padded(imdb):
     return pad(imdb[0], MAXLEN, **LESSON_PADDING), pad(imdb[2], MAXLEN, **LESSON_PADDING)
 
 
-@check(points=2)
+@check(points=2, public=True)
 def test_decoding(submission):
     index = submission.value("word_index")
     assert isinstance(index, dict), f"`word_index` should be a dict from word to index, but it is a {type(index).__name__}."
@@ -164,13 +164,13 @@ def _first_difference(got: str, want: str) -> str:
     return ""
 
 
-@check(points=2)
+@check(points=2, public=True)
 def test_padding(submission, imdb):
     expect_padded(submission, "train_data", imdb[0], maxlen=MAXLEN, value=PAD)
     expect_padded(submission, "test_data", imdb[2], maxlen=MAXLEN, value=PAD)
 
 
-@check(points=3)
+@check(points=3, public=True)
 def test_architecture(submission):
     model = submission.model("build_model")
     expect_layers(model, LAYERS)
@@ -178,7 +178,7 @@ def test_architecture(submission):
     expect_compiled(model, loss="binary_crossentropy", optimizer="adam", metric="accuracy")
 
 
-@check(points=2)
+@check(points=2, public=True)
 def test_validation_split(submission, imdb, padded):
     # Compare with the training data padded as the student's `train_data`
     # is, so that a padding mistake costs the padding check only.

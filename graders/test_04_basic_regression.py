@@ -241,7 +241,7 @@ def same(a, b):
 
 # ---------------------------------------------------------------- cleaning
 
-@check(points=2)
+@check(points=2, public=True)
 def test_missing_values(submission, raw):
     loaded = frame(submission, "raw_dataset")
     assert list(loaded.columns) == COLUMNS, (
@@ -272,7 +272,7 @@ def test_missing_values(submission, raw):
         "leave the other columns as they are (the Normalization layer does the scaling).")
 
 
-@check(points=2)
+@check(points=2, public=True)
 def test_one_hot(submission, raw):
     dataset = frame(submission, "dataset")
     regions = list(REGIONS.values())
@@ -311,7 +311,7 @@ def test_one_hot(submission, raw):
 
 # ---------------------------------------------------------------- split
 
-@check(points=2)
+@check(points=2, public=True)
 def test_split(submission):
     dataset = frame(submission, "dataset")
     train, test = frame(submission, "train_dataset"), frame(submission, "test_dataset")
@@ -371,7 +371,7 @@ def matches(have, want):
                for h, w in zip(have, want))
 
 
-@check(points=2)
+@check(points=2, public=True)
 def test_normalizer(submission):
     mean, variance = normalizer_statistics(student_normalizer(submission))
     x, _ = notebook_xy(submission, "train")
@@ -407,7 +407,7 @@ def test_normalizer(submission):
 
 # ---------------------------------------------------------------- models
 
-@check(points=3)
+@check(points=3, public=True)
 def test_architecture(submission):
     for builder, (layers, settings) in ARCHITECTURES.items():
         call = f"`{builder}({MODELS[builder.removeprefix('build_')][1]})`"

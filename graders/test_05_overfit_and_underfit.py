@@ -119,7 +119,7 @@ def subset(imdb):
             (multi_hot(x_test[:VAL_N], NUM_WORDS), y_test[:VAL_N].reshape(-1, 1).astype("float32")))
 
 
-@check(points=3)
+@check(points=3, public=True)
 def test_multi_hot(submission, imdb):
     for (sequences, dimension), got in zip(MULTI_HOT_ARGS, submission.calls("multi_hot_sequences")):
         call = f"multi_hot_sequences({sequences}, {dimension})"
@@ -151,7 +151,7 @@ def _expect_encoded(submission, name, sequences):
         f"`{name}` does not hold exactly one 1.0 for each distinct word of each review.")
 
 
-@check(points=3)
+@check(points=3, public=True)
 def test_sizes(submission):
     for name, width in WIDTHS.items():
         model = submission.model(name)
@@ -172,7 +172,7 @@ def _expect_classifier(model, layers, name):
             "metrics=[keras.metrics.BinaryCrossentropy(from_logits=True)].")
 
 
-@check(points=3)
+@check(points=3, public=True)
 def test_regularizers(submission):
     l2_model = submission.model("build_l2_model")
     _expect_classifier(l2_model, stack(16), "build_l2_model")

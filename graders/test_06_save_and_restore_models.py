@@ -106,7 +106,7 @@ def restored(submission):
     return restore(submission.model("create_model"), path, shown), shown
 
 
-@check(points=3)
+@check(points=3, public=True)
 def test_architecture(submission):
     model = submission.model("create_model")
     expect_input_shape(model, (784,))

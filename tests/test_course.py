@@ -5,7 +5,7 @@ import re
 import nbformat
 import pytest
 
-from tfgrader.instructor import pipeline
+from tfgrader.instructor import pipeline, public
 from tfgrader.course import declared_checks, grader_module
 from tfgrader.instructor.validate import copy_course
 
@@ -41,7 +41,7 @@ def test_check_cells_match_graders(course, assignment):
 def test_release_holds_no_solution(course, assignment):
     """Is every solution line and hidden test absent from release/?"""
     release_dir = course / "release" / assignment
-    assert sorted(p.name for p in release_dir.iterdir()) == [f"{assignment}.ipynb"]
+    assert sorted(p.name for p in release_dir.iterdir()) == [f"{assignment}.ipynb", public.FILENAME]
     text = (release_dir / f"{assignment}.ipynb").read_text()
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "tfgrader.check("):
         assert marker not in text
@@ -67,7 +67,11 @@ def test_release_is_generated_from_source(course, assignment, tmp_path):
 
     name = f"{assignment}/{assignment}.ipynb"
     assert comparable(scratch / "release" / name) == comparable(course / "release" / name), (
-        "release/ is out of date: run `nbgrader generate_assignment ASSIGNMENT --force` in the course directory")
+        "release/ is out of date: run `tfgrader generate ASSIGNMENT` in the course directory")
+    for folder in ("source", "release"):
+        checks = f"{folder}/{assignment}/{public.FILENAME}"
+        assert (scratch / checks).read_text() == (course / checks).read_text(), (
+            f"{checks} is out of date: run `tfgrader generate ASSIGNMENT` in the course directory")
 
 
 @pytest.mark.parametrize("folder", ["source", "release"])

@@ -44,13 +44,30 @@ def grader_module(course: Path, assignment: str) -> Path:
 
 def requested(module: Path) -> dict[str, str]:
     """The ``EXPORTS`` mapping (object name -> export kind) of a grader module."""
+    return dict(constant(module, "EXPORTS") or {})
+
+
+def constant(module: Path, name: str):
+    """The literal value of the module-level constant ``name`` in ``module``, or None."""
     for node in ast.parse(module.read_text()).body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
-            isinstance(t, ast.Name) and t.id == "EXPORTS" for t in targets
+            isinstance(t, ast.Name) and t.id == name for t in targets
         ):
-            return dict(ast.literal_eval(node.value))
-    return {}
+            return ast.literal_eval(node.value)
+    return None
+
+
+def public_checks(module: Path) -> set[str]:
+    """The checks declared ``@check(points=N, public=True)``: those a student may run before submitting."""
+    public = set()
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "check" and any(
+                        k.arg == "public" and ast.literal_eval(k.value) is True for k in deco.keywords):
+                    public.add(node.name.removeprefix("test_"))
+    return public
 
 
 def declared_checks(module: Path) -> dict[str, int]:

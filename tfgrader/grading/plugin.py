@@ -24,9 +24,12 @@ from tfgrader.grading.submission import StudentError, Submission
 _results: dict[str, dict] = {}
 
 
-def check(points: int):
-    """Declare a grader test as a check worth ``points``."""
-    return pytest.mark.tfgrader_check(points=points)
+def check(points: int, public: bool = False):
+    """Declare a grader test as a check worth ``points``. A ``public`` check
+    ships with the release, for students to run before they submit (see
+    :mod:`tfgrader.instructor.public`): it must need no long training, and its
+    code is no secret."""
+    return pytest.mark.tfgrader_check(points=points, public=public)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

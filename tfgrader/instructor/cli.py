@@ -16,6 +16,7 @@ from pathlib import Path
 EXAMPLES = """examples:
   tfgrader demo                          generate, grade sample submissions, print the gradebook
   tfgrader data                          check the dataset files the course will use
+  tfgrader generate 01-keras-overview    write its public checks, then nbgrader generate_assignment
   tfgrader validate 01-keras-overview    prove the graders on reference, release copy and wrong samples
   tfgrader autograde 01-keras-overview   autograde new and changed submissions, one student per process
   tfgrader autograde --force 01-keras-overview   regrade every submission
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", type=Path, help="course directory (default: found from the working directory)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="generate, grade sample submissions and print the gradebook")
+    generate_cmd = commands.add_parser("generate", help="write the public checks into source/, then "
+                                                          "nbgrader generate_assignment: source/ -> release/")
+    generate_cmd.add_argument("assignments", nargs="+")
     data_cmd = commands.add_parser("data", help="check dataset files and where they are looked for")
     data_cmd.add_argument("--dir", help="folder to check (default: TFGRADER_DATA_DIR, else Keras's cache)")
     for name, text in (("validate", "prove an assignment's graders"), ("autograde", "autograde all submissions"),
@@ -83,6 +87,16 @@ def demo(args: argparse.Namespace) -> int:
     from tfgrader.instructor import demo as demo_module
 
     return demo_module.run(_course(args))
+
+
+def generate(args: argparse.Namespace) -> int:
+    from tfgrader.instructor import pipeline
+
+    course = _course(args)
+    for assignment in args.assignments:
+        pipeline.generate(course, assignment)
+        print(f"{assignment}: release/{assignment}/ generated")
+    return 0
 
 
 def data(args: argparse.Namespace) -> int:
@@ -173,7 +187,7 @@ def report_cmd(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd,
-            "grade": grade, "export": export}
+            "grade": grade, "export": export, "generate": generate}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from tfgrader.course import grader_module
+from tfgrader.instructor import public
 from tfgrader.wire import EXPORT_DIRNAME, one_line
 
 # Beyond the notebook's own budget (BoundedExecute.notebook_timeout), this
@@ -75,7 +76,9 @@ def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subproce
 
 
 def generate(course: Path, assignment: str) -> None:
-    """``nbgrader generate_assignment --force``: source/ -> release/."""
+    """Write the public checks into source/ (see :mod:`tfgrader.instructor.public`), then
+    ``nbgrader generate_assignment --force``: source/ -> release/."""
+    public.write(course, assignment)
     proc = nbgrader(course, "generate_assignment", assignment, "--force")
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{_tail(proc)}")

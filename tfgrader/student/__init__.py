@@ -8,7 +8,9 @@ It does three things only:
   export folder. The instructor side calls it once, after the student's last
   cell, in the sandboxed kernel (see :mod:`tfgrader.instructor.nbgrader_ext`);
 - :func:`check` stands in the hidden check cells. Autograding never runs
-  those cells in the kernel: their outputs are written by the trusted side.
+  those cells in the kernel: their outputs are written by the trusted side;
+- :func:`self_check` lets the student run the assignment's public checks
+  (``public_checks.py``, shipped beside the notebook) before submitting.
 
 Nothing here decides a grade. Replacing or patching this module from a
 solution cell changes at most which objects are handed over, and those are
@@ -22,6 +24,7 @@ import shutil
 from pathlib import Path
 
 from tfgrader.student.exports import export_all
+from tfgrader.student.self_check import self_check  # noqa: F401 - the notebook's API
 
 
 def autograding() -> bool:
