@@ -7,6 +7,7 @@ feedback) are in test_assignments.py.
 """
 
 import pytest
+from conftest import assert_says
 
 from tfgrader.course import grader_module, requested
 
@@ -49,15 +50,16 @@ def test_grader_exports_only_heads_of_large_arrays(course):
 def test_messages_say_what_to_fix(graded, imdb_available):
     """Are failure messages specific enough to act on?"""
     outcomes = graded(A).outcomes
-    messages = {name: o.messages for name, o in outcomes.items()}
-    assert "at the end of each sequence, not at the start (padding='post')" in messages["pad_at_front"]["padding"]
-    assert "Use rank + 3 for every word" in messages["offset_2"]["decoding"]
-    assert "input_dim=5000" in messages["vocab_5000"]["architecture"]
-    assert "input_dim=5000" in messages["vocab_5000"]["training"]
-    assert "'softmax' activation" in messages["softmax_one_unit"]["architecture"]
-    assert "use a sigmoid" in messages["softmax_one_unit"]["trained_model"]
-    assert "`x_val` holds test reviews" in messages["val_from_test"]["validation_split"]
-    assert "do not shuffle them on their own" in messages["labels_shuffled"]["validation_split"]
+    assert_says(outcomes, [
+        ("pad_at_front", "padding", "at the end of each sequence, not at the start (padding='post')"),
+        ("offset_2", "decoding", "Use rank + 3 for every word"),
+        ("vocab_5000", "architecture", "input_dim=5000"),
+        ("vocab_5000", "training", "input_dim=5000"),
+        ("softmax_one_unit", "architecture", "'softmax' activation"),
+        ("softmax_one_unit", "trained_model", "use a sigmoid"),
+        ("val_from_test", "validation_split", "`x_val` holds test reviews"),
+        ("labels_shuffled", "validation_split", "do not shuffle them on their own"),
+    ])
     assert outcomes["reference"].score == 14
 
 

@@ -7,6 +7,7 @@ the regularization checks themselves in test_regularization.py.
 """
 
 import pytest
+from conftest import assert_says
 
 from tfgrader.course import grader_module, requested
 
@@ -34,13 +35,14 @@ def test_multi_hot_inputs_cover_the_edge_cases(course):
 def test_effect_messages_give_the_measured_figures(graded):
     """Do the effect checks tell the student what the grader measured and what to change?"""
     outcomes = graded(A).outcomes
-    messages = {name: outcome.messages for name, outcome in outcomes.items()}
-    assert "100% of the gap of the same model without dropout" in messages["dropout_rate_0"]["dropout_effect"]
-    assert "drops with rates [0.0, 0.0]" in messages["dropout_rate_0"]["regularizers"]
-    assert "weights end 100% as large" in messages["l2_on_output_factor_0"]["l2_effect"]
-    assert "has no weight regularizer" in messages["l2_on_output_factor_0"]["regularizers"]
-    assert "(note that the string 'l2' means 0.01)" in messages["l2_string"]["regularizers"]
-    assert "after epoch 6, and the baseline's after epoch 6" in messages["bigger_not_bigger"]["capacity_effect"]
-    assert "later than the baseline's" in messages["histories_swapped"]["histories"]
-    assert "once, however often the index repeats" in messages["counts_not_ones"]["multi_hot"]
+    assert_says(outcomes, [
+        ("dropout_rate_0", "dropout_effect", "100% of the gap of the same model without dropout"),
+        ("dropout_rate_0", "regularizers", "drops with rates [0.0, 0.0]"),
+        ("l2_on_output_factor_0", "l2_effect", "weights end 100% as large"),
+        ("l2_on_output_factor_0", "regularizers", "has no weight regularizer"),
+        ("l2_string", "regularizers", "(note that the string 'l2' means 0.01)"),
+        ("bigger_not_bigger", "capacity_effect", "after epoch 6, and the baseline's after epoch 6"),
+        ("histories_swapped", "histories", "later than the baseline's"),
+        ("counts_not_ones", "multi_hot", "once, however often the index repeats"),
+    ])
     assert outcomes["reference"].score == 20

@@ -7,6 +7,7 @@ import json
 import shutil
 
 import pytest
+from conftest import assert_says
 
 from tfgrader.instructor import samples, verdict
 from tfgrader.course import grader_module, requested
@@ -18,13 +19,14 @@ pytestmark = pytest.mark.slow
 
 def test_messages_say_what_to_fix(graded):
     """Do failure messages name the file and say what to change?"""
-    messages = {name: outcome.messages for name, outcome in graded(A).outcomes.items()}
-    assert "save_weights_only=True" in messages["whole_model_checkpoint"]["trained_checkpoint"]
-    assert "Pass the ModelCheckpoint callback" in messages["untrained_checkpoint"]["trained_checkpoint"]
-    assert "save_freq=5 * steps_per_epoch" in messages["save_freq_in_epochs"]["epoch_checkpoints"]
-    assert "cp-100.weights.h5" in messages["lexical_latest"]["latest_checkpoint"]
-    assert "has taken 0 training steps" in messages["optimizer_dropped"]["resume_training"]
-    assert "'saved_model/my_model.keras'" in messages["saved_before_training"]["saved_model"]
+    assert_says(graded(A).outcomes, [
+        ("whole_model_checkpoint", "trained_checkpoint", "save_weights_only=True"),
+        ("untrained_checkpoint", "trained_checkpoint", "Pass the ModelCheckpoint callback"),
+        ("save_freq_in_epochs", "epoch_checkpoints", "save_freq=5 * steps_per_epoch"),
+        ("lexical_latest", "latest_checkpoint", "cp-100.weights.h5"),
+        ("optimizer_dropped", "resume_training", "has taken 0 training steps"),
+        ("saved_before_training", "saved_model", "'saved_model/my_model.keras'"),
+    ])
     assert graded(A).outcomes["reference"].score == 17
 
 

@@ -24,7 +24,9 @@ import shutil
 from pathlib import Path
 
 from tfgrader.student.exports import export_all
-from tfgrader.student.self_check import self_check  # noqa: F401 - the notebook's API
+from tfgrader.student.self_check import self_check
+
+__all__ = ["CheckFailed", "autograding", "check", "export_for_grading", "self_check"]
 
 
 def autograding() -> bool:
