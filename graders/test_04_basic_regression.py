@@ -71,6 +71,7 @@ from tfgrader.grading.checks.architecture import Layer, expect_layers
 from tfgrader.grading.checks.compiling import expect_compiled, loss_settings
 from tfgrader.grading.checks.regression import (
     mean_absolute_error, normalizer_statistics, predict)
+from tfgrader.grading import figures
 from tfgrader.grading.checks.training import normalizers, retrain
 from tfgrader.grading.plugin import check
 from tfgrader.grading.submission import StudentError
@@ -434,8 +435,10 @@ def test_linear_training(submission, retrained):
 def test_dnn_training(submission, retrained, real):
     model, mae, _ = retrained("build_dnn_model")
     _, linear, _ = retrained("build_linear_model", lesson=True)
-    x_test = real_xy(real, feature_columns(submission))[2]
-    highest = float(predict(model, x_test).max())
+    _, _, x_test, y_test = real_xy(real, feature_columns(submission))
+    predicted = predict(model, x_test)
+    figures.predicted_vs_true(y_test, predicted, unit="MPG", title="Your network, retrained: the test cars")
+    highest = float(predicted.max())
     assert highest > 1.0 + 1e-6, (
         f"After the grader's retraining, your network never predicts more than {highest:.2f} MPG: its output "
         "is squashed into a small range. End it with Dense(1) and no activation.")

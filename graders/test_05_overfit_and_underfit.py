@@ -56,6 +56,7 @@ import numpy as np
 import pytest
 
 from tfgrader import data
+from tfgrader.grading import figures
 from tfgrader.grading.checks.architecture import (
     SIGMOID_OR_LOGITS, Layer, expect_input_shape, expect_layers, output_activation)
 from tfgrader.grading.checks.compiling import expect_compiled
@@ -190,6 +191,7 @@ def test_regularizers(submission):
 def test_l2_effect(submission, subset):
     baseline, l2 = paired_curves(submission.model("build_l2_model"), *subset, epochs=EPOCHS, batch_size=BATCH,
                                  name="build_l2_model")
+    figures.twins(baseline, l2, what="L2")
     ratio = kernel_norm(l2.model) / kernel_norm(baseline.model)
     assert ratio <= MAX_NORM_RATIO, (
         f"Trained by the grader for {EPOCHS} epochs, your L2 model's weights end {ratio:.0%} as large as those "
@@ -205,6 +207,7 @@ def test_l2_effect(submission, subset):
 def test_dropout_effect(submission, subset):
     baseline, dropout = paired_curves(submission.model("build_dropout_model"), *subset, epochs=EPOCHS,
                                       batch_size=BATCH, name="build_dropout_model")
+    figures.twins(baseline, dropout, what="dropout")
     ratio = dropout.gap / baseline.gap
     assert ratio <= MAX_DROPOUT_GAP_RATIO, (
         f"Trained by the grader for {EPOCHS} epochs, your dropout model's validation cross-entropy ends "

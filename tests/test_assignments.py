@@ -97,6 +97,22 @@ def test_feedback_shows_messages_but_no_hidden_code(graded, assignment):
         assert secret not in html
 
 
+# Each assignment's checks that draw what the grader measured.
+PLOTTED = {"01-keras-overview": 1, "02-basic_classification": 1, "03-basic_text_classification": 1,
+           "04-basic_regression": 1, "05-overfit_and_underfit": 2, "06-save_and_restore_models": 0}
+
+
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_feedback_shows_the_graders_plots(graded, assignment):
+    """Does the reference's feedback show, as images, the plots its checks drew (retraining against the
+    threshold, predictions against the truth, the regularized run against its twin)?"""
+    result = graded(assignment)
+    drawn = {name: check["figure"] for name, check in result.results("reference").items() if "figure" in check}
+    assert len(drawn) == PLOTTED[assignment], list(drawn)
+    html = (pipeline.feedback(result.course, assignment, "reference") / f"{assignment}.html").read_text()
+    assert all(f'src="data:image/png;base64,{figure}' in html for figure in drawn.values())
+
+
 # TensorFlow's start-up lines, which a student should never see in a graded notebook.
 STARTUP_NOISE = ("absl::", "cpu_feature_guard", "oneDNN", "TF_ENABLE_ONEDNN_OPTS", "This TensorFlow binary",
                  "cuda", "Unable to register")

@@ -31,6 +31,7 @@ from tfgrader.grading.submission import StudentError  # noqa: E402
 TOY_GRADER = textwrap.dedent('''
     import pytest
 
+    from tfgrader.grading import figures
     from tfgrader.grading.plugin import check
     from tfgrader.grading.submission import StudentError
 
@@ -50,6 +51,7 @@ TOY_GRADER = textwrap.dedent('''
 
     @check(points=2)
     def test_fails_with_message(submission):
+        figures.learning({"accuracy": [0.5, 0.7]}, 0.6, 0.8)
         assert submission.value("answer") == 3, "Your `answer` is off: count the cells again."
 
 
@@ -130,6 +132,31 @@ def test_grade_passed_flags_and_points(toy_results):
         "grader_error": False}
     assert checks["passes"]["message"] == ""
     assert toy_results["duration_s"] > 0 and toy_results["sandbox"] is True
+
+
+def test_a_check_shows_its_plot_and_nothing_else_does(toy_results):
+    """Does the plot a check draws cross as a PNG with that check only, and reach its cell as an image?"""
+    import base64
+
+    from tfgrader.instructor.nbgrader_ext import _verdict_outputs
+    from tfgrader.wire import PNG_SIGNATURE
+
+    checks = toy_results["checks"]
+    assert [name for name, c in checks.items() if "figure" in c] == ["fails_with_message"]
+    assert base64.b64decode(checks["fails_with_message"]["figure"]).startswith(PNG_SIGNATURE)
+    error, image = _verdict_outputs("fails_with_message", checks)
+    assert error.output_type == "error" and image.data["image/png"] == checks["fails_with_message"]["figure"]
+    assert len(_verdict_outputs("passes", checks)) == 1
+
+
+@pytest.mark.parametrize("figure", ["not base64 at all!", "aGVsbG8=", "iVBORw0KGgo" + "A" * 400_000, 42])
+def test_a_plot_that_is_not_a_small_png_is_dropped(figure, tmp_path):
+    """Are results whose plot is not base64, not a PNG, too large or not text kept without the plot?"""
+    from tfgrader import wire
+
+    path = tmp_path / "results.json"
+    wire.write_json(path, {"checks": {"a": {"passed": True, "points": 1, "message": "", "figure": figure}}})
+    assert wire.read_results(path, {"a": 1}, "missing")["checks"]["a"] == {"passed": True, "points": 1, "message": ""}
 
 
 def test_grade_student_messages(toy_results):

@@ -16,6 +16,7 @@ Everything that crosses is plain data; nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -102,8 +103,26 @@ def one_line(what: BaseException | str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
-def check_result(passed: bool, points: float, message: str = "") -> dict[str, Any]:
-    return {"passed": bool(passed), "points": points, "message": message}
+def check_result(passed: bool, points: float, message: str = "", figure: str | None = None) -> dict[str, Any]:
+    result = {"passed": bool(passed), "points": points, "message": message}
+    if figure is not None:
+        result["figure"] = figure
+    return result
+
+
+MAX_FIGURE_CHARS = 400_000  # a check's plot, as base64: a small PNG is about 30,000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def valid_figure(value: Any) -> str | None:
+    """``value`` if it is a bounded base64 PNG (a check's plot), else None."""
+    if not isinstance(value, str) or len(value) > MAX_FIGURE_CHARS:
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+    return value if data.startswith(PNG_SIGNATURE) else None
 
 
 def all_failed(checks: dict[str, float], message: str) -> dict[str, Any]:
@@ -124,7 +143,8 @@ def read_results(path: Path, checks: dict[str, float], missing: str) -> dict[str
     for name, points in checks.items():
         got = found.get(name)
         if isinstance(got, dict) and isinstance(got.get("passed"), bool) and isinstance(got.get("message", ""), str):
-            results["checks"][name] = check_result(got["passed"], points, got.get("message", ""))
+            results["checks"][name] = check_result(got["passed"], points, got.get("message", ""),
+                                                   valid_figure(got.get("figure")))
     duration = stored.get("duration_s") if isinstance(stored, dict) else None
     if isinstance(duration, (int, float)) and math.isfinite(duration):
         results["duration_s"] = duration

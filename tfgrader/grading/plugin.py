@@ -19,6 +19,7 @@ import pytest
 
 from tfgrader import wire
 from tfgrader.data import DatasetUnavailable
+from tfgrader.grading import figures
 from tfgrader.grading.submission import StudentError, Submission
 
 _results: dict[str, dict] = {}
@@ -64,6 +65,15 @@ def _deterministic() -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    figures.current = item.name.removeprefix("test_") if item.get_closest_marker("tfgrader_check") else None
+    try:
+        return (yield)
+    finally:
+        figures.current = None
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     marker = item.get_closest_marker("tfgrader_check")
@@ -80,6 +90,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     out = session.config.getoption("--tfgrader-out")
+    for name, result in _results.items():
+        if figures.taken(name):
+            result["figure"] = figures.taken(name)
     if out:
         wire.write_json(Path(out), {"checks": _results})
 

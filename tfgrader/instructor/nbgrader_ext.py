@@ -286,7 +286,7 @@ class TrustedVerdict(NbGraderPreprocessor):
         verdict.record(results, workdir / wire.EXPORT_DIRNAME)
         for cell in nb.cells:
             if check_name(cell):
-                cell.outputs = [_verdict_output(check_name(cell)[1], results["checks"])]
+                cell.outputs = _verdict_outputs(check_name(cell)[1], results["checks"])
         return nb, resources
 
     def limits(self) -> sandbox.Limits:
@@ -311,6 +311,16 @@ class TrustedVerdict(NbGraderPreprocessor):
             if grading is not None:
                 grading.close()
             shutil.rmtree(state["scratch"], ignore_errors=True)
+
+
+def _verdict_outputs(name: str, checks: dict) -> list[NotebookNode]:
+    """The verdict, then the check's plot (if it drew one) as an image."""
+    outputs = [_verdict_output(name, checks)]
+    figure = wire.valid_figure((checks.get(name) or {}).get("figure"))
+    if figure:
+        outputs.append(NotebookNode(output_type="display_data", metadata={},
+                                    data={"image/png": figure, "text/plain": f"<plot of the check {name}>"}))
+    return outputs
 
 
 def _verdict_output(name: str, checks: dict) -> NotebookNode:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tfgrader.grading import figures
 from tfgrader.grading.checks.architecture import output_activation
 from tfgrader.grading.checks.compiling import require_compiled
 from tfgrader.grading.submission import StudentError
@@ -90,8 +91,9 @@ def expect_learns(model: Any, train: tuple[np.ndarray, np.ndarray], test: tuple[
     Returns:
         The measured accuracy.
     """
-    trained, _ = retrain(model, *train, epochs=epochs, batch_size=batch_size)
+    trained, history = retrain(model, *train, epochs=epochs, batch_size=batch_size)
     measured = accuracy(trained, *test)
+    figures.learning(history, measured, threshold)
     assert measured >= threshold, (
         f"Retrained from scratch for {epochs} epochs on {len(train[1])} {examples}, your architecture reaches "
         f"{measured:.1%} test accuracy; a correct one reaches at least {threshold:.0%}.")
