@@ -44,7 +44,7 @@ SAMPLES = [
             ("histories", '"bigger": fit_model(build_bigger),', '"bigger": fit_model(build_baseline),')),
            # (Swapping the smaller and bigger models would not show: over the
            # 10 epochs of autograde mode the smaller model's validation loss is
-           # lowest at epoch 9, as the baseline's is, and ties are allowed.)
+           # lowest near the end, as the baseline's is, and ties are allowed.)
            frozenset({"histories"})),
     Sample("l2_string", "kernel_regularizer='l2', which means a factor of 0.01",
            (("build_l2_model", "kernel_regularizer=keras.regularizers.l2(0.001)", 'kernel_regularizer="l2"'),),

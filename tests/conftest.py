@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,20 @@ def pytest_configure(config):
     config.addinivalue_line("markers", f"full: {FULL_ONLY}")
 
 
+WANTED = pytest.StashKey[set]()  # the assignments that the collected tests grade
+
+
 def pytest_collection_modifyitems(config, items):
-    if not FULL:
-        for item in items:
-            if item.get_closest_marker("full"):
-                item.add_marker(pytest.mark.skip(reason=FULL_ONLY))
+    wanted = set()
+    for item in items:
+        if not FULL and item.get_closest_marker("full"):
+            item.add_marker(pytest.mark.skip(reason=FULL_ONLY))
+        elif "graded" in getattr(item, "fixturenames", ()):
+            callspec = getattr(item, "callspec", None)
+            assignment = (callspec.params.get("assignment") if callspec else None) or getattr(item.module, "A", None)
+            if assignment in GRADED_ASSIGNMENTS:
+                wanted.add(assignment)
+    config.stash[WANTED] = wanted
 
 
 @pytest.fixture(scope="session")
@@ -70,41 +80,72 @@ def graded_samples(assignment: str) -> list[str]:
     return [sample.name for sample in chosen]
 
 
+# The order in which assignments' submissions start in the shared pool: the
+# longest first (05 trains five models in the notebook and three in the
+# grader), so that no worker waits alone on a long one at the end.
+LONGEST_FIRST = ("05-overfit_and_underfit", "04-basic_regression", "06-save_and_restore_models",
+                 "02-basic_classification", "03-basic_text_classification", "01-keras-overview")
+
+
 class Graded:
     """One assignment graded once in a scratch copy of the course: the
     reference, the release copy, the samples of this run and an unreadable
-    notebook in one batch; then the reference and the first sample again,
+    notebook, through nbgrader; and the reference and the first sample again,
     each alone with ``tfgrader grade`` (``alone``), as a second run through
-    the other way in."""
+    the other way in. :func:`grade_together` grades several assignments'
+    submissions in one pool."""
 
     def __init__(self, course: Path, assignment: str, scratch: Path) -> None:
-        from tfgrader.instructor import pipeline, single
-        from tfgrader.instructor.validate import copy_course, outcomes, submit_all
+        from tfgrader.instructor import pipeline
+        from tfgrader.instructor.validate import copy_course, submit_all
 
-        self.assignment = assignment
+        self.source_course, self.assignment = course, assignment
         self.course = copy_course(course, scratch)
         pipeline.generate(self.course, assignment)
-        expected = submit_all(self.course, assignment, only=set(graded_samples(assignment)))
+        self.expected = submit_all(self.course, assignment, only=set(graded_samples(assignment)))
         # The first sample passes some checks and fails others, with measured
         # figures in its messages: grading it twice tests both kinds.
-        self.first = [s for s in expected if s not in ("reference", "release")][0]
-        submitted = self.course / "submitted"
-        broken = submitted / BROKEN / assignment / f"{assignment}.ipynb"
+        self.first = [s for s in self.expected if s not in ("reference", "release")][0]
+        broken = self.course / "submitted" / BROKEN / assignment / f"{assignment}.ipynb"
         broken.parent.mkdir(parents=True)
         broken.write_text('{"cells": [ this is not json')
-        runs = pipeline.autograde_all(self.course, assignment, workers=WORKERS)
-        self.runs = {r.student: r for r in runs}
-        self.outcomes = {o.student: o for o in outcomes(self.course, assignment, expected, self.runs)}
-        again = ("reference", self.first)
-        with ThreadPoolExecutor(WORKERS) as pool:
-            scores = pool.map(lambda student: single.grade(
-                course, submitted / student / assignment / f"{assignment}.ipynb", assignment), again)
-            self.alone = dict(zip(again, scores))
+        self.runs, self.alone = {}, {}
+
+    def jobs(self) -> list:
+        """What grading this assignment takes: one call per submission, then two alone."""
+        from tfgrader.instructor import pipeline, single
+
+        def batch(student):
+            return lambda: self.runs.__setitem__(student, pipeline.grade_student(self.course, self.assignment,
+                                                                                 student))
+
+        def alone(student):
+            notebook = self.course / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
+            return lambda: self.alone.__setitem__(student, single.grade(self.source_course, notebook,
+                                                                        self.assignment))
+
+        return ([batch(s) for s in pipeline.students(self.course, self.assignment)]
+                + [alone(s) for s in ("reference", self.first)])
+
+    @cached_property
+    def outcomes(self) -> dict:
+        from tfgrader.instructor.validate import outcomes
+
+        return {o.student: o for o in outcomes(self.course, self.assignment, self.expected, self.runs)}
 
     def results(self, student: str) -> dict:
         """The grading process's own results for ``student``."""
         path = self.course / "autograded" / student / self.assignment / ".tfgrader" / "results.json"
         return json.loads(path.read_text())["checks"]
+
+
+def grade_together(prepared: list[Graded]) -> None:
+    """Every job of ``prepared``, ``WORKERS`` at a time, the longest assignments' first."""
+    prepared = sorted(prepared, key=lambda g: LONGEST_FIRST.index(g.assignment)
+                      if g.assignment in LONGEST_FIRST else len(LONGEST_FIRST))
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for future in [pool.submit(job) for graded in prepared for job in graded.jobs()]:
+            future.result()
 
 
 def assert_says(outcomes: dict, expected: list[tuple[str, str, str]]) -> None:
@@ -140,24 +181,22 @@ def tiny_course(root: Path, students: dict[str, tuple], db_url: str | None = Non
 
 
 @pytest.fixture(scope="session")
-def graded(course, datasets_available, tmp_path_factory):
-    """``graded(assignment)``: that assignment graded once per session."""
+def graded(request, course, datasets_available, tmp_path_factory):
+    """``graded(assignment)``: that assignment graded once per session. The
+    first call grades, in one pool, every assignment that the collected tests
+    ask for."""
     cache = {}
 
     def _graded(assignment: str) -> Graded:
         if assignment not in cache:
-            cache[assignment] = Graded(course, assignment, tmp_path_factory.mktemp(assignment) / "course")
+            wanted = request.config.stash.get(WANTED, set()) | {assignment}
+            prepared = [Graded(course, a, tmp_path_factory.mktemp(a) / "course") for a in sorted(wanted - set(cache))]
+            grade_together(prepared)
+            cache.update({g.assignment: g for g in prepared})
         return cache[assignment]
 
     return _graded
 
-
-# The tiny course under fixtures/ has a grader module named like a test; it is
-# data for the tests, not a test module.
-collect_ignore_glob = ["fixtures/*"]
-
-
-# ---------------------------------------------------------------- real services
 
 def _postgres_bin(name: str) -> str:
     """A PostgreSQL server program: on PATH, or where Debian's postgresql package puts it."""
