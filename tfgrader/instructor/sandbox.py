@@ -153,7 +153,7 @@ def require_bwrap() -> str:
 
 class Watchdog(threading.Thread):
     """Watch a sandbox's process tree from outside; kill all of it when it
-    uses more memory (resident, summed) or more processes than allowed.
+    uses more memory (its proportional set size, summed) or more processes than allowed.
     ``reason`` then names the limit."""
 
     def __init__(self, pid: int, limits: Limits, interval_s: float = 0.2) -> None:
@@ -212,7 +212,12 @@ class Watchdog(threading.Thread):
 
 
 def _rss(process) -> int:
+    """The process's share of the memory it uses (PSS): pages it shares with
+    others, such as a forked child's copy of its parent, count once in the
+    sum over the tree, so a fork bomb is named for its processes."""
     try:
+        return process.memory_full_info().pss
+    except AttributeError:  # no PSS on this system
         return process.memory_info().rss
     except Exception:  # noqa: BLE001 - exited meanwhile
         return 0
