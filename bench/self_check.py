@@ -33,6 +33,7 @@ os.environ.pop("NBGRADER_EXECUTION")  # from here on, the student's own run
 _started = time.monotonic()
 _found = tfgrader.self_check()
 print("SELF-CHECK", round(time.monotonic() - _started, 1), _found.summary())
+print(repr(_found))
 """
 
 

@@ -97,6 +97,28 @@ def test_feedback_shows_messages_but_no_hidden_code(graded, assignment):
         assert secret not in html
 
 
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_self_check_agrees_with_grading(graded, assignment):
+    """Run on the files the grader saw, do the public checks that the release ships pass the reference,
+    and give the first sample each public check's verdict and message that grading gave?"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tfgrader.instructor import public, verdict
+
+    result = graded(assignment)
+    module = result.course / "release" / assignment / public.FILENAME
+    students = ("reference", result.first)
+    with ThreadPoolExecutor(2) as pool:
+        found = dict(zip(students, pool.map(lambda student: verdict.grade(
+            module, result.course / "autograded" / student / assignment / ".tfgrader" / "export")["checks"],
+            students)))
+    assert all(check["passed"] for check in found["reference"].values())
+    for student, checks in found.items():
+        graded_checks = result.results(student)
+        assert {name: (c["passed"], c["message"]) for name, c in checks.items()} == {
+            name: (graded_checks[name]["passed"], graded_checks[name]["message"]) for name in checks}, student
+
+
 # Each assignment's checks that draw what the grader measured.
 PLOTTED = {"01-keras-overview": 1, "02-basic_classification": 1, "03-basic_text_classification": 1,
            "04-basic_regression": 1, "05-overfit_and_underfit": 2, "06-save_and_restore_models": 0}

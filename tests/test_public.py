@@ -17,7 +17,8 @@ GRADER = textwrap.dedent('''\
     from tfgrader.grading.plugin import check
     from somewhere import used_helper, hidden_helper
 
-    EXPORTS = {"model": "value", "history": "value"}
+    EXPORTS = {"model": "value", "history": "value", "secret_calls": {"kind": "calls", "args": [[1, 2]]},
+               "public_calls": {"kind": "calls", "args": [[3]]}}
     WIDTH = 16
     SECRET_THRESHOLD = 0.97
 
@@ -34,11 +35,13 @@ GRADER = textwrap.dedent('''\
     @check(points=3, public=True)
     def test_architecture(submission, data):
         assert submission.value("model") == layers(WIDTH) and used_helper(data)
+        assert submission.calls("public_calls")
 
 
     @check(points=2)
     def test_training(submission):
         assert submission.value("history")[-1] > SECRET_THRESHOLD and hidden_helper()
+        assert submission.calls("secret_calls")
     ''')
 
 
@@ -56,12 +59,13 @@ def test_public_module_keeps_exactly_what_public_checks_use(course):
     tree = ast.parse(text)
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     assert defined == {"layers", "data", "test_architecture"}
-    for secret in ("test_training", "SECRET_THRESHOLD", "0.97", "hidden_helper", "SECRET_NOTES", '"history"'):
+    for secret in ("test_training", "SECRET_THRESHOLD", "0.97", "hidden_helper", "SECRET_NOTES", "secret_calls"):
         assert secret not in text
     assert "from somewhere import used_helper\n" in text
     module = course / "source" / "toy" / "public_checks.py"
     module.write_text(text)
-    assert requested(module) == {"model": "value"}
+    assert requested(module) == {"model": "value", "history": "value",
+                                 "public_calls": {"kind": "calls", "args": [[3]]}}
     assert constant(module, "CHECKS") == {"architecture": {"points": 3, "public": True},
                                           "training": {"points": 2, "public": False}}
     assert declared_checks(module) == {"architecture": 3} and public_checks(module) == {"architecture"}

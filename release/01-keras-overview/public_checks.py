@@ -16,6 +16,8 @@ EXPORTS = {
     'x_test': 'array_head',
     'build_model': {'kind': 'builder', 'input_shape': [28, 28]},
     'build_functional_model': {'kind': 'builder', 'input_shape': [28, 28]},
+    'model': 'model',
+    'test_accuracy': 'value',
 }
 LAYERS = [
     Layer("Flatten"),

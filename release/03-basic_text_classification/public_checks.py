@@ -23,6 +23,10 @@ EXPORTS = {
     'partial_x_train': 'array_head',
     'y_val': 'array',
     'partial_y_train': 'array',
+    'model': 'model',
+    'history': 'history',
+    'test_loss': 'value',
+    'test_acc': 'value',
 }
 VOCAB, MAXLEN, PAD = 10_000, 256, 0
 LESSON_PADDING = {"padding": "post", "truncating": "pre", "value": PAD}

@@ -20,12 +20,17 @@ EXPORTS = {
     'dataset': 'frame',
     'train_dataset': 'frame',
     'test_dataset': 'frame',
+    'train_features': 'frame',
+    'test_features': 'frame',
+    'train_labels': 'frame',
+    'test_labels': 'frame',
     'build_horsepower_model': {'kind': 'builder', 'args': ['horsepower_normalizer']},
     'build_linear_model': {'kind': 'builder', 'args': ['normalizer']},
     'build_dnn_model': {'kind': 'builder', 'args': ['normalizer']},
     'horsepower_model': 'model',
     'linear_model': 'model',
     'dnn_model': 'model',
+    'test_results': 'value',
 }
 COLUMNS = ["MPG", "Cylinders", "Displacement", "Horsepower", "Weight", "Acceleration", "Model Year", "Origin"]
 MEASURED = COLUMNS[:7]

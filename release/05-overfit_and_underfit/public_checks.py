@@ -22,6 +22,7 @@ EXPORTS = {
     'build_bigger': {'kind': 'builder', 'input_shape': [10000]},
     'build_l2_model': {'kind': 'builder', 'input_shape': [10000]},
     'build_dropout_model': {'kind': 'builder', 'input_shape': [10000]},
+    'histories': 'histories',
 }
 MULTI_HOT_ARGS = EXPORTS["multi_hot_sequences"]["args"]
 HEAD_ROWS = EXPORTS["train_data"]["rows"]

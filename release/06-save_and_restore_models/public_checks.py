@@ -10,6 +10,13 @@ from tfgrader.grading.plugin import check
 
 EXPORTS = {
     'create_model': {'kind': 'builder', 'input_shape': [784]},
+    'model': 'model',
+    'checkpoint_path': 'file',
+    'untrained_acc': 'value',
+    'restored_acc': 'value',
+    'checkpoint_dir': {'kind': 'directory', 'copy': '*.weights.h5'},
+    'CHECKPOINT_EPOCHS': 'value',
+    'saved_model_path': 'file',
 }
 LAYERS = [
     Layer("Dense", units=512, activation="relu"),

@@ -18,7 +18,10 @@ EXPORTS = {
     'test_images': {'kind': 'array_head', 'rows': 10000},
     'build_model': {'kind': 'builder', 'input_shape': [28, 28]},
     'model': 'model',
+    'probability_model': 'model',
+    'predictions': 'array',
     'predict_one': {'kind': 'calls', 'over': 'test_images', 'rows': [0, 1, 7, 42, 1234, 9999]},
+    'test_acc': 'value',
 }
 PREDICT_ROWS = EXPORTS["predict_one"]["rows"]
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

@@ -279,11 +279,18 @@ class TrustedVerdict(NbGraderPreprocessor):
     grader_timeout = Integer(600, help="Seconds the grading process may take.").tag(config=True)
     grader_memory_limit = Unicode("8G", help="Memory the grading process may use.").tag(config=True)
 
+    keep_exports = Bool(False, help="Keep the files the grader saw in autograded/<student>/<id>/.tfgrader/"
+                                     "export, to inspect or rerun a verdict.").tag(config=True)
+
     def preprocess(self, nb, resources):
         module = grader_module(find_course_dir(), resources["nbgrader"]["assignment"])
-        results = self.results(module, resources.get(STATE))
         workdir = Path(resources.get("metadata", {}).get("path") or ".")
-        verdict.record(results, workdir / wire.EXPORT_DIRNAME)
+        with tempfile.TemporaryDirectory(prefix="tfgrader-kept-") as kept:
+            keep = Path(kept) / "export" if self.keep_exports else None
+            results = self.results(module, resources.get(STATE), keep)
+            verdict.record(results, workdir / wire.EXPORT_DIRNAME)
+            if keep is not None and keep.is_dir():
+                shutil.move(str(keep), workdir / wire.EXPORT_DIRNAME / "export")
         for cell in nb.cells:
             if check_name(cell):
                 cell.outputs = _verdict_outputs(check_name(cell)[1], results["checks"])
@@ -293,7 +300,7 @@ class TrustedVerdict(NbGraderPreprocessor):
         return sandbox.Limits(memory_bytes=parse_size(self.grader_memory_limit),
                               processes=verdict.GRADER_LIMITS.processes)
 
-    def results(self, module: Path, state: dict | None) -> dict:
+    def results(self, module: Path, state: dict | None, keep: Path | None = None) -> dict:
         checks = declared_checks(module)
         if state is None:
             return wire.all_failed(checks, "This notebook was not run by the course's grader; "
@@ -306,7 +313,7 @@ class TrustedVerdict(NbGraderPreprocessor):
                         "sandbox": state["sandbox"], "stopped": reason}
             if grading is None:
                 grading = verdict.Grading(module, sandboxed=state["sandbox"], limits=self.limits())
-            return grading.grade(Path(state["scratch"]) / "export", timeout_s=self.grader_timeout)
+            return grading.grade(Path(state["scratch"]) / "export", timeout_s=self.grader_timeout, keep=keep)
         finally:
             if grading is not None:
                 grading.close()

@@ -7,8 +7,9 @@ such a check needs no long training, and its code may be read by students.
 the public checks and exactly what they use from the grader module (its
 constants, helpers, fixtures and imports), found by walking the names they
 refer to, plus ``CHECKS``, every check's name and points with whether it is
-public. Nothing else of the grader is copied, so hidden checks, their
-thresholds and their helpers never reach ``release/``.
+public, and ``EXPORTS`` less the calls only hidden checks make. Nothing else
+of the grader is copied, so hidden checks, their thresholds, helpers and
+test cases never reach ``release/``.
 
 ``tfgrader.self_check()`` runs that module in a separate process on the
 student's own objects (see :mod:`tfgrader.student`).
@@ -114,9 +115,13 @@ def _is_exports(node: ast.stmt) -> bool:
 
 
 def _exports(node: ast.stmt, strings: set[str]) -> str:
-    """``EXPORTS`` with only the objects the public checks name."""
+    """``EXPORTS`` without the calls that only hidden checks make: a call's
+    arguments are a check's test cases. (Other entries name objects and how
+    to write them, which the notebook shows anyway; public checks may name
+    them in ways no reading of the code can follow, such as ``f"{part}_features"``.)"""
     value = ast.literal_eval(node.value)
-    kept = {name: spec for name, spec in value.items() if name in strings}
+    kept = {name: spec for name, spec in value.items()
+            if name in strings or not (isinstance(spec, dict) and spec.get("kind") == "calls")}
     lines = ["EXPORTS = {"] + [f"    {name!r}: {spec!r}," for name, spec in kept.items()] + ["}"]
     return "\n".join(lines)
 

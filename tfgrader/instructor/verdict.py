@@ -109,13 +109,16 @@ class Grading:
         if self._process.watchdog is not None:
             self._process.watchdog.limits = limits
 
-    def grade(self, export_dir: Path, timeout_s: float = 600) -> dict:
-        """Grade a copy of ``export_dir`` (see :func:`grade`), then end the process."""
+    def grade(self, export_dir: Path, timeout_s: float = 600, keep: Path | None = None) -> dict:
+        """Grade a copy of ``export_dir`` (see :func:`grade`), then end the
+        process. With ``keep``, the copy the grader saw is kept there."""
         checks = declared_checks(self.module)
         try:
             skipped = safe_copy(export_dir, self.inbox)
             proc, stopped = self._process.finish(timeout_s, say="go\n")
             results = _interpret(proc, stopped, self.outbox / wire.RESULTS, checks)
+            if keep is not None:
+                shutil.copytree(self.inbox, keep)
         finally:
             self.close()
         results["skipped"], results["sandbox"] = skipped, self.sandboxed
