@@ -203,6 +203,11 @@ def graded(request, course, datasets_available, tmp_path_factory):
     return _graded
 
 
+# The tiny course under fixtures/ has a grader module named like a test; it is
+# data for the tests, not a test module.
+collect_ignore_glob = ["fixtures/*"]
+
+
 def _postgres_bin(name: str) -> str:
     """A PostgreSQL server program: on PATH, or where Debian's postgresql package puts it."""
     import glob
