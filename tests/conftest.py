@@ -208,6 +208,8 @@ def graded(request, course, datasets_available, tmp_path_factory):
 collect_ignore_glob = ["fixtures/*"]
 
 
+# ---------------------------------------------------------------- real services
+
 def _postgres_bin(name: str) -> str:
     """A PostgreSQL server program: on PATH, or where Debian's postgresql package puts it."""
     import glob
