@@ -61,3 +61,30 @@ def test_fingerprint_sees_every_input_and_follows_no_link(tmp_path):
     seen.add(pipeline.fingerprint(tmp_path, "a", "ada"))
     assert len(seen) == 6
     assert pipeline.fingerprint(tmp_path, "a", "ada") in seen  # the same inputs, the same fingerprint
+
+
+def test_nbgrader_runs_forked_from_the_warm_server_in_the_course(tmp_path):
+    """Does a command forked from the warm server run in the course folder and give its output and exit
+    status, as a process started anew would?"""
+    import nbgrader
+
+    assert pipeline._can_fork()
+    (tmp_path / "nbgrader_config.py").write_text("c.CourseDirectory.course_id = 'warm'\n")
+    first, second = (pipeline.nbgrader(tmp_path, "--version") for _ in range(2))
+    assert first.returncode == second.returncode == 0
+    assert first.stdout.splitlines()[-1] == f"nbgrader version {nbgrader.__version__}" == second.stdout.splitlines()[-1]
+    listed = pipeline.nbgrader(tmp_path, "db", "student", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert (tmp_path / "gradebook.db").is_file()  # written where the course is
+    refused = pipeline.nbgrader(tmp_path, "autograde", "ps1", "--student", "nobody")
+    assert refused.returncode == 1 and "No notebooks were matched" in refused.stderr
+
+
+def test_nbgrader_past_its_time_is_stopped(tmp_path):
+    """Is a command that runs past its time killed, with the timeout a started process would raise?"""
+    import subprocess
+
+    import pytest
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        pipeline.nbgrader(tmp_path, "--version", timeout=0.001)

@@ -20,12 +20,16 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import multiprocessing
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,6 +67,8 @@ class Run:
 def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in ``course`` and return the completed process.
 
+    Each command runs in a process of its own, forked from a warm one (see
+    :func:`_warm_run`) where the process may have children, else started anew.
     The nbgrader process is killed when the process that started it dies, so
     a batch that is killed leaves nothing grading behind it.
     """
@@ -70,9 +76,67 @@ def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subproce
     scripts = str(Path(sys.executable).parent)
     env = dict(os.environ, PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2",
                PATH=os.pathsep.join([scripts, os.environ.get("PATH", "")]))
+    if _can_fork():
+        return _warm_run(course, list(args), env, timeout)
     cmd = [sys.executable, "-m", "nbgrader", *args]
     return subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=timeout,
                           preexec_fn=_die_with_parent)
+
+
+# Importing nbgrader and this package takes about 3.5 s of CPU, more than half
+# of grading a small notebook. The standard library's fork server imports them
+# once, in a process of its own that starts no thread; each nbgrader command
+# then runs in a fresh child forked from it, as separate from the batch and
+# from other students as a process started anew.
+_FORKS = multiprocessing.get_context("forkserver")
+_FORKS.set_forkserver_preload(["nbgrader.apps.nbgraderapp", "tfgrader.instructor.nbgrader_ext",
+                               "tfgrader.instructor.pipeline"])
+_STARTING = threading.Lock()
+
+
+def _can_fork() -> bool:
+    """May this process use the fork server? Not in a daemonic process (a Dask
+    worker's), which may not have children; nor where the child could not
+    import this program's main script, as multiprocessing does (one read
+    from standard input)."""
+    main = sys.modules["__main__"]
+    script = getattr(main, "__file__", None)
+    return (not multiprocessing.current_process().daemon
+            and (getattr(main, "__spec__", None) is not None or script is None or os.path.isfile(script)))
+
+
+def _warm_run(course: Path, args: list[str], env: dict[str, str], timeout: float | None
+              ) -> subprocess.CompletedProcess:
+    """:func:`nbgrader` in a child of the fork server; its output is read back from files."""
+    with tempfile.TemporaryDirectory(prefix="tfgrader-nbgrader-") as folder:
+        out, err = Path(folder, "stdout"), Path(folder, "stderr")
+        child = _FORKS.Process(target=_nbgrader_main, args=(os.getpid(), str(course), args, env, str(out), str(err)),
+                               name=f"nbgrader {' '.join(args[:3])}")
+        with _STARTING:
+            child.start()
+        child.join(timeout)
+        if child.exitcode is None:
+            child.kill()
+            child.join()
+            raise subprocess.TimeoutExpired(["nbgrader", *args], timeout)
+        read = lambda path: path.read_text(errors="replace") if path.exists() else ""  # noqa: E731
+        return subprocess.CompletedProcess(["nbgrader", *args], child.exitcode, read(out), read(err))
+
+
+def _nbgrader_main(batch: int, course: str, args: list[str], env: dict[str, str], out: str, err: str) -> None:
+    """In the forked child: what ``python -m nbgrader ARGS`` would do, in ``course``."""
+    _die_with(batch)
+    for path, fd in ((out, 1), (err, 2)):
+        written = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(written, fd)
+        os.close(written)
+    os.chdir(course)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = ["nbgrader", *args]
+    from nbgrader.apps.nbgraderapp import main
+
+    main()
 
 
 def generate(course: Path, assignment: str) -> None:
@@ -175,6 +239,23 @@ def _die_with_parent() -> None:
     """In the child, before exec: be killed (SIGKILL) when the parent dies."""
     if _PRCTL is not None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _die_with(pid: int) -> None:
+    """Be killed when process ``pid`` (the batch) ends. A child of the fork
+    server has the server, not the batch, as its parent (and keeps the server
+    alive), so a thread waits on the batch's process file descriptor."""
+    try:
+        watched = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os.kill(os.getpid(), signal.SIGKILL)
+        return
+
+    def wait() -> None:
+        select.select([watched], [], [])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=wait, name="die with the batch", daemon=True).start()
 
 
 def course_config(course: Path):
