@@ -74,13 +74,21 @@ import sys  # noqa: E402
 sys.path.insert(0, str(COURSE / "graders"))
 
 
-def graded_samples(assignment: str) -> list[str]:
-    """The samples of ``assignment`` that this run grades (see FULL)."""
+def graded_samples(assignment: str) -> list:
+    """The samples of ``assignment`` that this run grades (see FULL): in the
+    quick run, a covering set packed into submissions of up to three faults
+    each (see :func:`samples.combined`)."""
     from tfgrader.instructor import samples
 
     found = samples.samples(COURSE, assignment)
-    chosen = found if FULL else samples.covering(found, set(declared_checks(grader_module(COURSE, assignment))))
-    return [sample.name for sample in chosen]
+    if FULL:
+        return found
+    return samples.combined(samples.covering(found, set(declared_checks(grader_module(COURSE, assignment)))))
+
+
+def graded_alone(assignment: str) -> set[str]:
+    """The samples of ``assignment`` that this run grades as submissions of their own."""
+    return {sample.name for sample in graded_samples(assignment)}
 
 
 # The order in which assignments' submissions start in the shared pool: the
@@ -107,7 +115,7 @@ class Graded:
         with (self.course / "nbgrader_config.py").open("a") as config:  # what the grader saw, for reruns
             config.write("\nc.TrustedVerdict.keep_exports = True\n")
         pipeline.generate(self.course, assignment)
-        self.expected = submit_all(self.course, assignment, only=set(graded_samples(assignment)))
+        self.expected = submit_all(self.course, assignment, graded_samples(assignment))
         # The first sample passes some checks and fails others, with measured
         # figures in its messages: grading it twice tests both kinds.
         self.first = [s for s in self.expected if s not in ("reference", "release")][0]
@@ -154,12 +162,14 @@ def grade_together(prepared: list[Graded]) -> None:
 
 
 def assert_says(outcomes: dict, expected: list[tuple[str, str, str]]) -> None:
-    """Each ``(sample, check, words)``: where this run graded the sample, the
-    message of that check holds the words (the full run grades them all)."""
-    graded_here = [(sample, check, words) for sample, check, words in expected if sample in outcomes]
+    """Each ``(sample, check, words)``: where this run graded the sample's
+    faults (alone, or in a submission that carries several samples' faults),
+    the message of that check holds the words (the full run grades them all)."""
+    carried = {sample: outcome for name, outcome in outcomes.items() for sample in name.split("__")}
+    graded_here = [(sample, check, words) for sample, check, words in expected if sample in carried]
     assert graded_here, "this run grades none of these samples"
     for sample, check, words in graded_here:
-        assert words in outcomes[sample].messages[check], (sample, check)
+        assert words in carried[sample].messages[check], (sample, check)
 
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"

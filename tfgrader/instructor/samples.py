@@ -35,12 +35,15 @@ class Sample:
             student who pastes a tutorial's code over the cell does).
         loses: the checks it must fail; every other check must pass (empty for a
             correct variant the contract accepts).
+        apart: samples never graded in one submission with this one (see
+            :func:`combined`): their fault hides this one's, or this one's theirs.
     """
 
     name: str
     about: str
     edits: tuple[tuple[str, str | None, str], ...] = ()
     loses: frozenset[str] = field(default_factory=frozenset)
+    apart: frozenset[str] = field(default_factory=frozenset)
 
 
 def reference(course: Path, assignment: str) -> nbformat.NotebookNode:
@@ -103,6 +106,40 @@ def covering(found: list[Sample], checks: set[str] | frozenset[str]) -> list[Sam
         chosen.append(best)
         left -= best.loses
     return [sample for sample in found if sample in chosen]
+
+
+def combined(found: list[Sample], most: int = 3) -> list[Sample]:
+    """``found``'s samples packed into fewer submissions: each carries the
+    faults of up to ``most`` samples that edit different cells and lose
+    different checks, and must lose exactly the union of their checks.
+
+    Packing is first fit, in order, so it gives the same submissions on every
+    run. A combined submission tests that faults add up, but it can hide a
+    fault's false failure of a check that its partner fails anyway: the full
+    test run grades every sample alone.
+    """
+    groups: list[list[Sample]] = []
+    for sample in found:
+        group = next((g for g in groups if len(g) < most and all(_apart(sample, other) for other in g)), None)
+        if group is None:
+            groups.append([sample])
+        else:
+            group.append(sample)
+    return [group[0] if len(group) == 1 else merge(group) for group in groups]
+
+
+def merge(group: list[Sample]) -> Sample:
+    """One submission with the edits of every sample of ``group``."""
+    return Sample("__".join(s.name for s in group), "; ".join(s.about for s in group),
+                  tuple(edit for s in group for edit in s.edits), frozenset().union(*(s.loses for s in group)))
+
+
+def _apart(one: Sample, other: Sample) -> bool:
+    """Do ``one`` and ``other`` fail different checks by editing different cells, and may they meet?"""
+    cells = {grade_id for grade_id, _, _ in one.edits}
+    return (bool(one.loses) and bool(other.loses) and not one.loses & other.loses
+            and not cells & {grade_id for grade_id, _, _ in other.edits}
+            and one.name not in other.apart and other.name not in one.apart)
 
 
 def _load(path: Path):

@@ -44,18 +44,15 @@ def copy_course(course: Path, dest: Path) -> Path:
     return dest
 
 
-def submit_all(course: Path, assignment: str, extra: list[samples.Sample] = (),
-               only: set[str] | None = None) -> dict[str, frozenset[str]]:
-    """Submit reference, release copy and samples (those named in ``only``, if
-    given); return what each must lose."""
+def submit_all(course: Path, assignment: str, chosen: list[samples.Sample] | None = None) -> dict[str, frozenset[str]]:
+    """Submit the reference, the release copy and the ``chosen`` samples (by
+    default all of the assignment's); return what each must lose."""
     checks = frozenset(declared_checks(grader_module(course, assignment)))
     reference = samples.reference(course, assignment)
     samples.submit(course, assignment, "reference", reference)
     samples.submit(course, assignment, "release", samples.release(course, assignment))
     expected = {"reference": frozenset(), "release": checks}
-    for sample in [*samples.samples(course, assignment), *extra]:
-        if only is not None and sample.name not in only:
-            continue
+    for sample in samples.samples(course, assignment) if chosen is None else chosen:
         samples.submit(course, assignment, sample.name, samples.apply(reference, sample))
         expected[sample.name] = sample.loses
     return expected
