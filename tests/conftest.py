@@ -17,8 +17,9 @@ GRADED_ASSIGNMENTS = [a for a in ASSIGNMENTS if grader_module(COURSE, a).exists(
 BROKEN = "broken_json"
 # The quick run (CI, `./run test`) grades, per assignment, the reference, the
 # release copy, a broken notebook and a covering set of wrong samples (each
-# check failed by at least one); the full run (TFGRADER_FULL_TESTS=1) grades
-# every sample, the accepted variants and the tutorials' code included.
+# check failed by at least one), packed into submissions of up to three faults
+# each; the full run (TFGRADER_FULL_TESTS=1) grades every sample alone, the
+# accepted variants and the tutorials' code included.
 FULL = os.environ.get("TFGRADER_FULL_TESTS") == "1"
 FULL_ONLY = "graded in the full run only (TFGRADER_FULL_TESTS=1 ./run test)"
 # Students graded at once. Two nbgrader processes on the 2 cores of CI
