@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tfgrader.course import ASSIGNMENTS, declared_checks, grader_module
+from tfgrader.course import ASSIGNMENTS, declared_checks, grader_module, longest_first
 
 COURSE = Path(__file__).resolve().parents[1]
 GRADED_ASSIGNMENTS = [a for a in ASSIGNMENTS if grader_module(COURSE, a).exists()]
@@ -92,13 +92,6 @@ def graded_alone(assignment: str) -> set[str]:
     return {sample.name for sample in graded_samples(assignment)}
 
 
-# The order in which assignments' submissions start in the shared pool: the
-# longest first (05 trains five models in the notebook and three in the
-# grader), so that no worker waits alone on a long one at the end.
-LONGEST_FIRST = ("05-overfit_and_underfit", "04-basic_regression", "06-save_and_restore_models",
-                 "02-basic_classification", "03-basic_text_classification", "01-keras-overview")
-
-
 class Graded:
     """One assignment graded once in a scratch copy of the course: the
     reference, the release copy, the samples of this run and an unreadable
@@ -155,8 +148,8 @@ class Graded:
 
 def grade_together(prepared: list[Graded]) -> None:
     """Every job of ``prepared``, ``WORKERS`` at a time, the longest assignments' first."""
-    prepared = sorted(prepared, key=lambda g: LONGEST_FIRST.index(g.assignment)
-                      if g.assignment in LONGEST_FIRST else len(LONGEST_FIRST))
+    order = longest_first(g.assignment for g in prepared)
+    prepared = sorted(prepared, key=lambda g: order.index(g.assignment))
     with ThreadPoolExecutor(WORKERS) as pool:
         for future in [pool.submit(job) for graded in prepared for job in graded.jobs()]:
             future.result()

@@ -60,17 +60,15 @@ def write_csv(rows: list[report.Score], path: Path) -> None:
 
 def write_html(course: Path, assignment: str, folder: Path) -> Path:
     """Write ``index.html`` and its figures into ``folder``; return the page's path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: safe beside other threads
 
     rows, seconds, troubles = gather(course, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     checks = _check_names(rows)
     failed = Counter(name for row in rows for name in row.failed)
 
-    figure, axes = plt.subplots(figsize=(6, 3))
+    figure = Figure(figsize=(6, 3))
+    axes = figure.subplots()
     top = max((row.max_score for row in rows), default=1)
     axes.hist([row.score for row in rows], bins=[x - 0.5 for x in range(int(top) + 2)], color="#4477aa",
               edgecolor="white")
@@ -78,15 +76,14 @@ def write_html(course: Path, assignment: str, folder: Path) -> Path:
     axes.set(xlabel="points", ylabel="students", title=f"Scores ({len(rows)} students, out of {top:g})")
     figure.tight_layout()
     figure.savefig(folder / "scores.png", dpi=100)
-    plt.close(figure)
 
-    figure, axes = plt.subplots(figsize=(6, 0.4 * max(len(checks), 3) + 1))
+    figure = Figure(figsize=(6, 0.4 * max(len(checks), 3) + 1))
+    axes = figure.subplots()
     rates = [failed[c] / len(rows) * 100 if rows else 0 for c in checks]
     axes.barh(checks[::-1], rates[::-1], color="#cc6677")
     axes.set(xlabel="% of students who lost points", xlim=(0, 100), title="Failure rate of each check")
     figure.tight_layout()
     figure.savefig(folder / "checks.png", dpi=100)
-    plt.close(figure)
 
     messages = Counter((check, message) for row in rows for check, message in row.failed.items())
     slowest = sorted(seconds.items(), key=lambda item: -item[1])[:10]

@@ -6,60 +6,83 @@ autograded/, feedback/, reports/, gradebook.db) is an output, ignored by git."""
 
 from __future__ import annotations
 
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from tfgrader import data
-from tfgrader.course import ASSIGNMENTS
+from tfgrader.course import ASSIGNMENTS, longest_first
 from tfgrader.instructor import class_report, pipeline, report, samples
 from tfgrader.instructor.progress import BatchProgress, summary
 from tfgrader.wire import one_line
 
 WORKERS = 2
 REFERENCE = "reference"
-# Assignment 05 trains five models in the notebook and three more in the
-# grader, about three times as long as any other: its submissions start
-# first, so that the pool never waits on them alone at the end.
-SLOWEST = "05-overfit_and_underfit"
 
 
 def run(course: Path, say=print, assignments: tuple[str, ...] = ASSIGNMENTS) -> int:
-    """Run the demo in ``course`` on ``assignments``; returns a process exit code."""
+    """Run the demo in ``course`` on ``assignments``; returns a process exit code.
+
+    The assignments are generated and graded longest first (assignment 05's
+    notebook and grader train eight models between them). Grading starts as
+    soon as the first is generated, while the others are generated; each
+    assignment's feedback and class report are written as soon
+    as both its submissions are graded, while the rest are.
+    """
     started = time.monotonic()
     say(f"course: {course}")
     say(f"data: {data.describe_sources()}")
     say("sandbox: " + ("bubblewrap" if pipeline.preflight(course) else "OFF (student code runs unconfined)"))
-    todo = []
-    for assignment in assignments:
-        pipeline.generate(course, assignment)
-        wrong = samples.samples(course, assignment)[0]
-        reference = samples.reference(course, assignment)
-        samples.submit(course, assignment, REFERENCE, reference)
-        samples.submit(course, assignment, wrong.name, samples.apply(reference, wrong))
-        todo += [(assignment, REFERENCE), (assignment, wrong.name)]
-        say(f"generated release/{assignment}; submitted the reference and '{wrong.name}' ({wrong.about})")
-    todo.sort(key=lambda job: job[0] != SLOWEST)
+    order = longest_first(assignments)
+    runs: dict[str, list[pipeline.Run]] = {assignment: [] for assignment in order}
+    written: dict[str, Future] = {}
+    lock = threading.Lock()
 
-    with BatchProgress(len(todo), f"autograding {len(todo)} submissions, {WORKERS} at a time") as shown:
-        def grade(job: tuple[str, str]) -> tuple[str, pipeline.Run]:
-            run = pipeline.grade_student(course, *job)
+    with BatchProgress(2 * len(order), f"autograding {2 * len(order)} submissions, {WORKERS} at a time") as shown, \
+            ThreadPoolExecutor(WORKERS) as graders, ThreadPoolExecutor(1) as writer:
+        def grade(assignment: str, student: str) -> None:
+            run = pipeline.grade_student(course, assignment, student)
             shown.done(run)
-            return job[0], run
+            with lock:
+                runs[assignment].append(run)
+                if len(runs[assignment]) == 2:
+                    written[assignment] = writer.submit(_feedback_and_report, course, assignment)
 
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            runs = list(pool.map(grade, todo))
-
+        grading = []
+        for assignment in order:
+            wrong = _generate_and_submit(course, assignment)
+            grading += [graders.submit(grade, assignment, student) for student in (REFERENCE, wrong.name)]
+            say(f"generated release/{assignment}; submitted the reference and '{wrong.name}' ({wrong.about})")
+        for future in grading:
+            future.result()
+    everyone = [run for assignment in order for run in runs[assignment]]
     for assignment in assignments:
-        made = pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
-        if made.returncode != 0:
-            last = (made.stderr.strip().splitlines() or ["nbgrader said nothing"])[-1]
-            say(f"feedback for {assignment} could not be written: {one_line(last)}")
-        problems = {run.student: run.error for a, run in runs if a == assignment and not run.ok}
+        problems = {run.student: run.error for run in runs[assignment] if not run.ok}
         say(f"\n{assignment}:")
         say(report.format_table(report.scores(course, assignment), problems))
-        page = class_report.write_html(course, assignment, course / "reports" / assignment)
-        say(f"class report: {page}")
+        say(written[assignment].result())
     say(f"\nfeedback for each student: {course / 'feedback'}/<student>/<assignment>/")
-    say(summary([run for _, run in runs], time.monotonic() - started))
-    return 0 if all(run.ok for _, run in runs) else 1
+    say(summary(everyone, time.monotonic() - started))
+    return 0 if all(run.ok for run in everyone) else 1
+
+
+def _generate_and_submit(course: Path, assignment: str) -> samples.Sample:
+    """Generate ``assignment`` and submit its reference and first wrong sample; returns that sample."""
+    pipeline.generate(course, assignment)
+    wrong = samples.samples(course, assignment)[0]
+    reference = samples.reference(course, assignment)
+    samples.submit(course, assignment, REFERENCE, reference)
+    samples.submit(course, assignment, wrong.name, samples.apply(reference, wrong))
+    return wrong
+
+
+def _feedback_and_report(course: Path, assignment: str) -> str:
+    """Write the feedback of ``assignment``'s students and its class report; returns what to tell."""
+    made = pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
+    told = ""
+    if made.returncode != 0:
+        last = (made.stderr.strip().splitlines() or ["nbgrader said nothing"])[-1]
+        told = f"feedback for {assignment} could not be written: {one_line(last)}\n"
+    page = class_report.write_html(course, assignment, course / "reports" / assignment)
+    return told + f"class report: {page}"
