@@ -119,8 +119,11 @@ def _warm_run(course: Path, args: list[str], env: dict[str, str], timeout: float
             child.kill()
             child.join()
             raise subprocess.TimeoutExpired(["nbgrader", *args], timeout)
-        read = lambda path: path.read_text(errors="replace") if path.exists() else ""  # noqa: E731
-        return subprocess.CompletedProcess(["nbgrader", *args], child.exitcode, read(out), read(err))
+        return subprocess.CompletedProcess(["nbgrader", *args], child.exitcode, _read(out), _read(err))
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 def _nbgrader_main(batch: int, course: str, args: list[str], env: dict[str, str], out: str, err: str) -> None:

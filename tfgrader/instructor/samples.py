@@ -120,7 +120,7 @@ def combined(found: list[Sample], most: int = 3) -> list[Sample]:
     """
     groups: list[list[Sample]] = []
     for sample in found:
-        group = next((g for g in groups if len(g) < most and all(_apart(sample, other) for other in g)), None)
+        group = next((g for g in groups if len(g) < most and all(_may_share(sample, other) for other in g)), None)
         if group is None:
             groups.append([sample])
         else:
@@ -134,8 +134,9 @@ def merge(group: list[Sample]) -> Sample:
                   tuple(edit for s in group for edit in s.edits), frozenset().union(*(s.loses for s in group)))
 
 
-def _apart(one: Sample, other: Sample) -> bool:
-    """Do ``one`` and ``other`` fail different checks by editing different cells, and may they meet?"""
+def _may_share(one: Sample, other: Sample) -> bool:
+    """May ``one`` and ``other`` share a submission? Only wrong samples that edit different cells, lose
+    different checks and are not declared ``apart``."""
     cells = {grade_id for grade_id, _, _ in one.edits}
     return (bool(one.loses) and bool(other.loses) and not one.loses & other.loses
             and not cells & {grade_id for grade_id, _, _ in other.edits}
