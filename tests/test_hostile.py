@@ -241,7 +241,8 @@ def test_honest_students_in_the_same_batch_are_graded_right(batch):
     """Are the honest students of the hostile batch graded in full, every run but the unreadable one ok?"""
     course, runs, scores = batch
     assert [scores[s].score for s in HONEST] == [3, 3]
-    assert [s for s, run in runs.items() if not run.ok] == ["invalid_json"]
+    failed = {s: run.error for s, run in runs.items() if not run.ok}
+    assert list(failed) == ["invalid_json"], failed
     assert runs["invalid_json"].error
 
 

@@ -88,3 +88,17 @@ def test_nbgrader_past_its_time_is_stopped(tmp_path):
 
     with pytest.raises(subprocess.TimeoutExpired):
         pipeline.nbgrader(tmp_path, "--version", timeout=0.001)
+
+
+def test_forked_children_ended_at_once_each_give_their_own_exit_code():
+    """With four threads starting and waiting on forked children at once, does each read its child's
+    own exit code? (multiprocessing's unguarded poll once let one thread take another's and leave it 255)"""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(n):
+        return pipeline._forked(os._exit, (n % 7,), timeout=60)
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(run, range(400)))
+    assert codes == [n % 7 for n in range(400)]

@@ -21,6 +21,7 @@ import ctypes
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import select
@@ -91,7 +92,13 @@ def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subproce
 _FORKS = multiprocessing.get_context("forkserver")
 _FORKS.set_forkserver_preload(["nbgrader.apps.nbgraderapp", "tfgrader.instructor.nbgrader_ext",
                                "tfgrader.instructor.pipeline"])
-_STARTING = threading.Lock()
+# multiprocessing reads a child's exit status from a pipe, once, in
+# Popen.poll, which is not thread-safe; and every Process.start() polls every
+# child still listed. A batch's threads starting and joining children at once
+# could each read half of it: the loser sees the pipe closed and reports 255,
+# though the child exited 0 (CPython issues 130895 and 140867). Every start
+# and every poll holds this lock; the long wait for a child's end does not.
+_BOOKKEEPING = threading.Lock()
 
 
 def _can_fork() -> bool:
@@ -110,16 +117,29 @@ def _warm_run(course: Path, args: list[str], env: dict[str, str], timeout: float
     """:func:`nbgrader` in a child of the fork server; its output is read back from files."""
     with tempfile.TemporaryDirectory(prefix="tfgrader-nbgrader-") as folder:
         out, err = Path(folder, "stdout"), Path(folder, "stderr")
-        child = _FORKS.Process(target=_nbgrader_main, args=(os.getpid(), str(course), args, env, str(out), str(err)),
-                               name=f"nbgrader {' '.join(args[:3])}")
-        with _STARTING:
-            child.start()
-        child.join(timeout)
-        if child.exitcode is None:
-            child.kill()
-            child.join()
+        code = _forked(_nbgrader_main, (os.getpid(), str(course), args, env, str(out), str(err)), timeout,
+                       name=f"nbgrader {' '.join(args[:3])}")
+        if code is None:
             raise subprocess.TimeoutExpired(["nbgrader", *args], timeout)
-        return subprocess.CompletedProcess(["nbgrader", *args], child.exitcode, _read(out), _read(err))
+        return subprocess.CompletedProcess(["nbgrader", *args], code, _read(out), _read(err))
+
+
+def _forked(target: Callable[..., object], args: tuple, timeout: float | None, name: str | None = None) -> int | None:
+    """Run ``target(*args)`` in a child of the fork server; its exit code
+    (negative: the signal that ended it), or None when it ran past
+    ``timeout`` and was killed. Safe to call from many threads at once."""
+    child = _FORKS.Process(target=target, args=args, name=name)
+    with _BOOKKEEPING:
+        child.start()
+    if not multiprocessing.connection.wait([child.sentinel], timeout):
+        with _BOOKKEEPING:
+            if child.exitcode is None:  # (polled first: the PID of a child that has ended may be reused)
+                child.kill()
+            child.join()
+        return None
+    with _BOOKKEEPING:
+        child.join()
+    return child.exitcode
 
 
 def _read(path: Path) -> str:
