@@ -159,7 +159,9 @@ def assert_says(outcomes: dict, expected: list[tuple[str, str, str]]) -> None:
     """Each ``(sample, check, words)``: where this run graded the sample's
     faults (alone, or in a submission that carries several samples' faults),
     the message of that check holds the words (the full run grades them all)."""
-    carried = {sample: outcome for name, outcome in outcomes.items() for sample in name.split("__")}
+    from tfgrader.instructor import samples
+
+    carried = {sample: outcome for name, outcome in outcomes.items() for sample in samples.carried(name)}
     graded_here = [(sample, check, words) for sample, check, words in expected if sample in carried]
     assert graded_here, "this run grades none of these samples"
     for sample, check, words in graded_here:

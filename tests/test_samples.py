@@ -3,7 +3,7 @@ into submissions that carry several samples' faults."""
 
 import pytest
 
-from tfgrader.instructor.samples import WHOLE_CELL, Sample, combined, covering
+from tfgrader.instructor.samples import WHOLE_CELL, Sample, carried, combined, covering
 
 
 def wrong(name, cell, *loses):
@@ -24,6 +24,7 @@ def test_combined_packs_apart_samples_in_order_and_adds_up_their_losses():
     assert first.loses == {"x", "y", "w"}
     assert first.edits == (("c1", "right", "wrong"), ("c2", "right", "wrong"), ("c4", "right", "wrong"))
     assert first.about == "a is wrong; b is wrong; e is wrong"
+    assert [carried(s.name) for s in packed] == [["a", "b", "e"], ["c", "d"]]
     assert combined(found, most=3) == packed  # the same submissions on every run
 
 
@@ -41,3 +42,4 @@ def test_samples_that_could_hide_each_other_stay_apart(one, other):
 def test_one_sample_alone_is_itself():
     alone = wrong("a", "c1", "x")
     assert combined([alone]) == [alone]
+    assert carried(alone.name) == ["a"]

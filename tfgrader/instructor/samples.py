@@ -20,6 +20,9 @@ import nbformat
 # ``old`` of an edit that replaces the whole cell.
 WHOLE_CELL = None
 
+# Joins the names of the samples that one combined submission carries (see :func:`merge`).
+JOINED = "__"
+
 _MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
@@ -130,8 +133,14 @@ def combined(found: list[Sample], most: int = 3) -> list[Sample]:
 
 def merge(group: list[Sample]) -> Sample:
     """One submission with the edits of every sample of ``group``."""
-    return Sample("__".join(s.name for s in group), "; ".join(s.about for s in group),
+    return Sample(JOINED.join(s.name for s in group), "; ".join(s.about for s in group),
                   tuple(edit for s in group for edit in s.edits), frozenset().union(*(s.loses for s in group)))
+
+
+def carried(name: str) -> list[str]:
+    """The names of the samples whose faults the submission ``name`` carries
+    (one, unless :func:`merge` made it)."""
+    return name.split(JOINED)
 
 
 def _may_share(one: Sample, other: Sample) -> bool:
