@@ -4,6 +4,8 @@
 import threading
 import time
 
+import pytest
+
 from tfgrader.instructor import pipeline
 
 
@@ -80,11 +82,38 @@ def test_nbgrader_runs_forked_from_the_warm_server_in_the_course(tmp_path):
     assert refused.returncode == 1 and "No notebooks were matched" in refused.stderr
 
 
+SCRIPT = """
+import sys
+from tfgrader.instructor import pipeline
+
+print("top level", flush=True)
+for _ in range(2):
+    proc = pipeline.nbgrader(sys.argv[1], "--version")
+    print(pipeline._can_fork(), proc.returncode, proc.stdout.splitlines()[-1], flush=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_unguarded_script_forks_without_running_again(tmp_path, how):
+    """Does a script that calls the pipeline with no `if __name__ == "__main__":` guard, as a file or
+    read from standard input, fork nbgrader without its top level running again in the child?"""
+    import subprocess
+    import sys
+
+    import nbgrader
+
+    (tmp_path / "nbgrader_config.py").write_text("")
+    (tmp_path / "script.py").write_text(SCRIPT)
+    argv = [sys.executable, "script.py" if how == "file" else "-", str(tmp_path)]
+    proc = subprocess.run(argv, cwd=tmp_path, input=SCRIPT if how == "stdin" else None, capture_output=True,
+                          text=True, timeout=120)
+    version = f"True 0 nbgrader version {nbgrader.__version__}"
+    assert proc.stdout.splitlines() == ["top level", version, version], proc.stderr[-2000:]
+
+
 def test_nbgrader_past_its_time_is_stopped(tmp_path):
     """Is a command that runs past its time killed, with the timeout a started process would raise?"""
     import subprocess
-
-    import pytest
 
     with pytest.raises(subprocess.TimeoutExpired):
         pipeline.nbgrader(tmp_path, "--version", timeout=0.001)

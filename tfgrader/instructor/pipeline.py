@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,13 +104,8 @@ _BOOKKEEPING = threading.Lock()
 
 def _can_fork() -> bool:
     """May this process use the fork server? Not in a daemonic process (a Dask
-    worker's), which may not have children; nor where the child could not
-    import this program's main script, as multiprocessing does (one read
-    from standard input)."""
-    main = sys.modules["__main__"]
-    script = getattr(main, "__file__", None)
-    return (not multiprocessing.current_process().daemon
-            and (getattr(main, "__spec__", None) is not None or script is None or os.path.isfile(script)))
+    worker's), which may not have children."""
+    return not multiprocessing.current_process().daemon
 
 
 def _warm_run(course: Path, args: list[str], env: dict[str, str], timeout: float | None
@@ -130,7 +126,7 @@ def _forked(target: Callable[..., object], args: tuple, timeout: float | None, n
     ``timeout`` and was killed. Safe to call from many threads at once."""
     child = _FORKS.Process(target=target, args=args, name=name)
     with _BOOKKEEPING:
-        child.start()
+        _start_without_main(child)
     if not multiprocessing.connection.wait([child.sentinel], timeout):
         with _BOOKKEEPING:
             if child.exitcode is None:  # (polled first: the PID of a child that has ended may be reused)
@@ -140,6 +136,20 @@ def _forked(target: Callable[..., object], args: tuple, timeout: float | None, n
     with _BOOKKEEPING:
         child.join()
     return child.exitcode
+
+
+def _start_without_main(child: multiprocessing.process.BaseProcess) -> None:
+    """Start ``child`` without the main module of this program. multiprocessing
+    runs the main script (or ``-m`` module) again in every child, as
+    ``__mp_main__``, unless its work is under ``if __name__ == "__main__":``.
+    The children here run only this package's code, so a caller's script
+    needs no such guard, nor to be a file (one read from standard input)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        child.start()
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _read(path: Path) -> str:
