@@ -58,3 +58,18 @@ def test_memory_over_the_limit_stops_the_tree_and_names_the_limit():
     finally:
         dog.stop()
         proc.kill()
+
+
+def test_kill_all_returns_when_every_process_of_the_tree_has_ended():
+    """When kill_all returns, has every process of the tree ended (its own child included, a zombie
+    at most), not merely been sent the signal?"""
+    import psutil
+
+    dog, proc = watched(SHARED, memory_mb=1000)
+    tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    assert len(tree) == 4
+    dog.stop()
+    dog.kill_all()
+    running = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    proc.wait()
+    assert running == []

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,8 +190,9 @@ class Watchdog(threading.Thread):
     def _kill(self, tree, what: str) -> None:
         self.kill(self.limits.describe(what), tree)
 
-    def kill(self, reason: str | None, tree=None) -> None:
-        """Kill the whole sandbox; ``reason`` (if any) names the limit for the student."""
+    def kill(self, reason: str | None, tree=None) -> list:
+        """Kill the whole sandbox; ``reason`` (if any) names the limit for the
+        student. Returns the processes signalled."""
         import psutil
 
         if reason and not self.reason:
@@ -200,16 +202,29 @@ class Watchdog(threading.Thread):
                 root = psutil.Process(self.pid)
                 tree = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
-                return
+                return []
         for process in tree:  # the sandbox's init goes early: its PID namespace dies with it
             try:
                 process.kill()
             except psutil.Error:
                 pass
+        return tree
 
-    def kill_all(self) -> None:
-        """Make sure nothing the sandbox started outlives it."""
-        self.kill(None)
+    def kill_all(self, timeout_s: float = 10) -> None:
+        """Make sure nothing the sandbox started outlives it: kill all of it,
+        and return once every process has ended (a signal is only sent, and a
+        busy machine may run the process for a while before it dies)."""
+        import psutil
+
+        deadline = time.monotonic() + timeout_s
+        for process in self.kill(None):
+            while time.monotonic() < deadline:
+                try:
+                    if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
+                        break
+                except psutil.NoSuchProcess:
+                    break
+                time.sleep(0.01)
 
     def stop(self) -> None:
         self._stopping.set()
