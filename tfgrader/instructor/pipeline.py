@@ -143,7 +143,8 @@ def _start_without_main(child: multiprocessing.process.BaseProcess) -> None:
     runs the main script (or ``-m`` module) again in every child, as
     ``__mp_main__``, unless its work is under ``if __name__ == "__main__":``.
     The children here run only this package's code, so a caller's script
-    needs no such guard, nor to be a file (one read from standard input)."""
+    needs no such guard, nor to be a file (one read from standard input).
+    Other threads see the bare ``__main__`` for as long as the start takes."""
     main = sys.modules["__main__"]
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:
