@@ -216,6 +216,8 @@ class Watchdog(threading.Thread):
         busy machine may run the process for a while before it dies)."""
         import psutil
 
+        # Not psutil.wait_procs: it waits for a zombie to be reaped, and the
+        # sandbox's root is reaped by its owner (the kernel manager) only later.
         deadline = time.monotonic() + timeout_s
         for process in self.kill(None):
             while time.monotonic() < deadline:
