@@ -98,19 +98,22 @@ def test_no_network(execute):
 
 
 def test_sees_only_its_folder(execute, course, tmp_path):
-    """Are the course's graders, sources and gradebook, and the home folder, out of sight, and its own folder writable?"""
+    """Are the course's graders, sources and gradebook, and the home folder, out of sight, its own folder
+    writable, and what it writes kept out of the host's copy of the folder?"""
     probe = "import os\nprint(sorted(p for p in {paths!r} if os.path.exists(p)))"
     secrets = [str(course / "graders"), str(course / "source"), str(course / "nbgrader_config.py"),
-               "/etc/shadow", str(tmp_path.parent)]
+               "/etc/shadow", str(tmp_path), str(tmp_path.parent)]
     home = Path.home()
     cells = execute(probe.format(paths=secrets), "open('written.txt', 'w').write('ok')",
                     f"open({str(course / 'README.md')!r}, 'a')",
-                    f"import os\nprint(os.listdir({str(home)!r}) if os.path.isdir({str(home)!r}) else [])")
+                    f"import os\nprint(os.listdir({str(home)!r}) if os.path.isdir({str(home)!r}) else [])",
+                    "print(open('written.txt').read())")
     assert cells[0].outputs[0].text.strip() == "[]"
     # Only the way to a Python installed under the home folder (pyenv) shows there.
     python_dirs = {Path(p).relative_to(home).parts[0] for p in sandbox.python_paths() if Path(p).is_relative_to(home)}
     assert set(eval(cells[3].outputs[0].text)) <= python_dirs
-    assert (tmp_path / "written.txt").read_text() == "ok"
+    assert cells[4].outputs[0].text.strip() == "ok"
+    assert not (tmp_path / "written.txt").exists()
     assert errors(cells[2]), cells[2].outputs
 
 

@@ -39,10 +39,10 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade
-from traitlets import Any, Bool, Integer, Unicode
+from traitlets import Any, Bool, Float, Integer, Unicode
 
 from tfgrader import wire
-from tfgrader.course import declared_checks, find_course_dir, grader_module, requested
+from tfgrader.course import constant, declared_checks, find_course_dir, grader_module, requested
 from tfgrader.instructor import sandbox, verdict
 
 CHECK_CALL = re.compile(r"""^\s*tfgrader\.check\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
@@ -84,7 +84,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     @property
     def kernel_spec(self) -> KernelSpec:
-        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # What C libraries write straight to the process's stderr (TensorFlow's start-up lines:
+        # "oneDNN custom operations are on", absl's warning) goes to the grading log, not into
+        # the notebook; Python's own warnings and prints still reach the cells.
+        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                                "--IPKernelApp.capture_fd_output=False"],
                           display_name="Python 3 (sandboxed)", language="python", interrupt_mode="message")
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
@@ -101,16 +105,29 @@ class SandboxedExecute(Execute):
     memory_limit = Unicode("4G", help="Memory the notebook's processes may use together.").tag(config=True)
     max_processes = Integer(64, help="Processes the notebook may run at once.").tag(config=True)
     max_file_size = Unicode("1G", help="Largest file the notebook may write.").tag(config=True)
+    max_disk = Unicode("2G", help="All the notebook may write to disk, together.").tag(config=True)
     max_output = Unicode("10M", help="Output the notebook may print in all.").tag(config=True)
+    cpus = Float(0, help="Cores the notebook may use, where a control group enforces it. 0: an equal share, "
+                         "this machine's cores divided by the batch's workers (TFGRADER_WORKERS).").tag(config=True)
     export_timeout = Integer(300, help="Seconds the export after the last cell may take.").tag(config=True)
 
-    def limits(self) -> sandbox.Limits:
-        return sandbox.Limits(memory_bytes=parse_size(self.memory_limit), processes=self.max_processes,
-                              file_bytes=parse_size(self.max_file_size))
+    def limits(self, module: Path | None = None) -> sandbox.Limits:
+        """The configured limits, with what the assignment's grader ``module`` sets in ``LIMITS`` over them."""
+        own = own_limits(module)
+        workers = int(os.environ.get("TFGRADER_WORKERS") or 1)
+        return sandbox.Limits(memory_bytes=parse_size(own.get("memory", self.memory_limit)),
+                              processes=int(own.get("processes", self.max_processes)),
+                              file_bytes=parse_size(self.max_file_size),
+                              disk_bytes=parse_size(own.get("disk", self.max_disk)),
+                              cpus=self.cpus or sandbox.cpu_share(workers))
 
     def preprocess(self, nb, resources=None, km=None):
         resources = resources if resources is not None else {}
         self._started, self._stop_reason, self._printed, self._watchdog = time.monotonic(), None, 0, None
+        self._spec: sandbox.Sandbox | None = None
+        module = (grader_module(find_course_dir(), resources["nbgrader"]["assignment"])
+                  if "nbgrader" in resources else None)
+        self._limits = self.limits(module)
         self._scratch = Path(tempfile.mkdtemp(prefix="tfgrader-run-"))
         for part in ("export", "kernel"):
             (self._scratch / part).mkdir()
@@ -119,11 +136,11 @@ class SandboxedExecute(Execute):
             self.log.warning("SANDBOX OFF: the student's code runs unconfined, with this user's rights. "
                              "The results will say so.")
         self._state = resources[STATE] = {"scratch": str(self._scratch), "exported": False, "stopped": None,
-                                          "sandbox": self._sandboxed}
-        if "nbgrader" in resources:  # autograding: start the grading process now, to wait for the export
-            module = grader_module(find_course_dir(), resources["nbgrader"]["assignment"])
-            _GRADINGS[str(self._scratch)] = verdict.Grading(module, sandboxed=self._sandboxed,
-                                                            limits=TrustedVerdict(config=self.config).limits())
+                                          "sandbox": self._sandboxed, "limits_by": "none (not sandboxed)"}
+        if module is not None:  # autograding: start the grading process now, to wait for the export
+            _GRADINGS[str(self._scratch)] = verdict.Grading(
+                module, sandboxed=self._sandboxed,
+                limits=TrustedVerdict(config=self.config).limits(module))
         try:
             self._run_notebook(nb, resources, km)
         except BaseException:
@@ -151,15 +168,20 @@ class SandboxedExecute(Execute):
         if not self._sandboxed:
             self.km = AsyncKernelManager(kernel_name="python3", config=self.config)
             return self.km
+        # The kernel works in a copy of the notebook's folder: no host path of the course or
+        # the student shows inside, the disk limit counts all it writes, and nothing it
+        # writes is kept but what the export hands over.
         workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
-        spec = sandbox.Sandbox(
+        shutil.copytree(workdir, scratch / "work", symlinks=True,
+                        ignore=shutil.ignore_patterns(wire.EXPORT_DIRNAME, ".ipynb_checkpoints"))
+        self._spec = spec = sandbox.Sandbox(
             read_only=sandbox.data_binding(),
-            writable={WORKDIR: os.path.realpath(workdir), EXPORT_INSIDE: str(scratch / "export"),
+            writable={WORKDIR: str(scratch / "work"), EXPORT_INSIDE: str(scratch / "export"),
                       str(scratch / "kernel"): str(scratch / "kernel")},
             env={"NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
                  "TF_CPP_MIN_LOG_LEVEL": "2", "PY_COLORS": "0", "CUDA_VISIBLE_DEVICES": "",
                  **sandbox.data_env()},
-            chdir=WORKDIR, limits=self.limits())
+            chdir=WORKDIR, limits=self._limits)
         self.km = SandboxedKernelManager(config=self.config, sandbox_spec=spec, transport="ipc",
                                          ip=str(scratch / "kernel" / "ipc"),
                                          connection_file=str(scratch / "kernel" / "kernel.json"))
@@ -168,8 +190,10 @@ class SandboxedExecute(Execute):
     async def async_start_new_kernel(self, **kwargs):
         await super().async_start_new_kernel(**kwargs)
         process = getattr(self.km.provisioner, "process", None)
-        if process is not None:
-            self._watchdog = sandbox.Watchdog(process.pid, self.limits())
+        if process is not None and self._spec is not None:
+            self._state["limits_by"] = self._spec.enforced_by()
+            self.log.info("Student's kernel: limits held by %s", self._state["limits_by"])
+            self._watchdog = sandbox.Watchdog(process.pid, self._limits, sandbox=self._spec)
             self._watchdog.start()
 
     start_new_kernel = run_sync(async_start_new_kernel)
@@ -232,6 +256,9 @@ class SandboxedExecute(Execute):
     def _death(self) -> str:
         if self._watchdog is not None and self._watchdog.reason:
             return self._watchdog.reason
+        hit = self._spec.hit() if self._spec is not None else None
+        if hit:
+            return self._limits.describe(hit)
         return ("your notebook's kernel stopped (a crash, os._exit(), or killing its own process), "
                 "so the cells after it could not run")
 
@@ -258,6 +285,8 @@ class SandboxedExecute(Execute):
             if self._watchdog is not None:
                 self._watchdog.stop()
                 self._watchdog.kill_all()
+            if self._spec is not None:
+                self._spec.close()
 
 
 class RestoreCells(OverwriteCells):
@@ -296,9 +325,11 @@ class TrustedVerdict(NbGraderPreprocessor):
                 cell.outputs = _verdict_outputs(check_name(cell)[1], results["checks"])
         return nb, resources
 
-    def limits(self) -> sandbox.Limits:
-        return sandbox.Limits(memory_bytes=parse_size(self.grader_memory_limit),
-                              processes=verdict.GRADER_LIMITS.processes)
+    def limits(self, module: Path | None = None) -> sandbox.Limits:
+        own = own_limits(module)
+        workers = int(os.environ.get("TFGRADER_WORKERS") or 1)
+        return sandbox.Limits(memory_bytes=parse_size(own.get("grader_memory", self.grader_memory_limit)),
+                              processes=verdict.GRADER_LIMITS.processes, cpus=sandbox.cpu_share(workers))
 
     def results(self, module: Path, state: dict | None, keep: Path | None = None) -> dict:
         checks = declared_checks(module)
@@ -312,12 +343,18 @@ class TrustedVerdict(NbGraderPreprocessor):
                 return {**wire.all_failed(checks, f"Nothing could be graded: {reason}."),
                         "sandbox": state["sandbox"], "stopped": reason}
             if grading is None:
-                grading = verdict.Grading(module, sandboxed=state["sandbox"], limits=self.limits())
-            return grading.grade(Path(state["scratch"]) / "export", timeout_s=self.grader_timeout, keep=keep)
+                grading = verdict.Grading(module, sandboxed=state["sandbox"], limits=self.limits(module))
+            results = grading.grade(Path(state["scratch"]) / "export", timeout_s=self.grader_timeout, keep=keep)
+            return {**results, "limits_by": state["limits_by"]}
         finally:
             if grading is not None:
                 grading.close()
             shutil.rmtree(state["scratch"], ignore_errors=True)
+
+
+def own_limits(module: Path | None) -> dict[str, str | int]:
+    """The limits a grader module sets for its assignment (``LIMITS = {"memory": "8G"}``), or {}."""
+    return dict(constant(module, "LIMITS") or {}) if module is not None and module.exists() else {}
 
 
 def _verdict_outputs(name: str, checks: dict) -> list[NotebookNode]:

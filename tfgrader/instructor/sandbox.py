@@ -2,28 +2,43 @@
 kernel and the clean grading process. Instructor side: it builds the
 bubblewrap command lines and watches the limits; nothing here runs inside.
 
-Both run under `bubblewrap <https://github.com/containers/bubblewrap>`_ with
-every namespace unshared (no network, own PIDs, own IPC), a read-only view of
-the Python environment and the datasets, a private size-capped ``/tmp`` and
-only the folders named here bound in. The limits that bubblewrap lacks are
-set with ``setrlimit`` (file size, and processes where the kernel honours it
-for this user) and watched from outside (:class:`Watchdog`: memory summed
-over the sandbox's processes, and their number), so a limit that is hit is
-named in the student's feedback.
+Both run under `bubblewrap <https://github.com/containers/bubblewrap>`_,
+whoever starts them (root included), with:
+
+- every namespace unshared (no network, own PIDs, own IPC, own users), as an
+  unprivileged user with no capabilities, in a new session, unable to make
+  namespaces of its own, under a seccomp filter
+  (:mod:`tfgrader.instructor.seccomp`) that refuses mounting, ``ptrace`` and
+  the other calls Docker refuses;
+- an empty environment for bubblewrap itself (so ``/proc/1/environ`` holds
+  nothing of the instructor's) and its options passed through a file
+  descriptor (so ``/proc/1/cmdline`` names no host folder);
+- a read-only view of the Python environment and the datasets, a private
+  size-capped ``/tmp``, and only the folders named here bound in; a host
+  folder under ``/tmp`` or ``/home`` shows no parent that could be written;
+- limits: the kernel's own where a control group can be made
+  (:mod:`tfgrader.instructor.cgroups`: memory, threads, CPU), and
+  everywhere ``setrlimit`` (file size; processes for a user other than root)
+  and the :class:`Watchdog`, which watches from outside (memory summed over
+  the sandbox's processes, their number, and all it wrote to disk), so that
+  a limit that is hit is named in the student's feedback.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tfgrader
+from tfgrader.instructor import cgroups, seccomp
 
 INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`), "
                 "or grade without the sandbox only on purpose: `c.Sandbox.enabled = False` in nbgrader_config.py "
@@ -48,52 +63,137 @@ class Limits:
     processes: int = 256
     file_bytes: int = 2**30
     tmp_bytes: int = 512 * 2**20
+    disk_bytes: int = 2 * 2**30  # all it writes into the host folders bound in, together
+    cpus: float = 0  # cores; 0: all this machine's cores (the caller divides them among its workers)
+    tasks: int = 4096  # threads and processes together, where a control group counts them
 
     def describe(self, what: str) -> str:
-        """The limit ``what`` ("memory", "processes") in a student's words."""
+        """The limit ``what`` ("memory", "processes", "disk") in a student's words."""
         if what == "memory":
             return f"your notebook used more than {size_text(self.memory_bytes)} of memory"
+        if what == "disk":
+            return f"your notebook wrote more than {size_text(self.disk_bytes)} to disk"
         return f"your notebook started more than {self.processes} processes at once"
+
+    def cores(self) -> float:
+        return self.cpus or float(len(os.sched_getaffinity(0)))
+
+
+def cpu_share(workers: int) -> float:
+    """An equal share of this machine's cores for each of ``workers`` sandboxes running at once."""
+    return len(os.sched_getaffinity(0)) / max(1, workers)
+
+
+INSIDE_UID = INSIDE_GID = 1000
+HOME_INSIDE = "/home/student"
+_WRITABLE_TMPFS = ("/tmp", "/home")
 
 
 @dataclass
 class Sandbox:
-    """One bubblewrap sandbox: folders bound in, environment, working folder."""
+    """One bubblewrap sandbox: folders bound in, environment, working folder.
+
+    Its control group (if one can be made here) is made by the first
+    :meth:`command` and removed by :meth:`close`.
+    """
 
     read_only: dict[str, str] = field(default_factory=dict)  # inside path -> host path
     writable: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     chdir: str = "/"
     limits: Limits = field(default_factory=Limits)
+    cgroup: cgroups.Cgroup | None = field(default=None, init=False)
+    _made: bool = field(default=False, init=False)
 
     def command(self, argv: list[str]) -> list[str]:
-        """``argv`` wrapped so that it runs inside this sandbox, with the rlimits set."""
-        bwrap = [require_bwrap(), "--unshare-all", "--die-with-parent", "--clearenv",
-                 "--proc", "/proc", "--dev", "/dev",
-                 "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
-                 "--size", str(self.limits.tmp_bytes), "--tmpfs", "/home"]
+        """``argv`` wrapped so that it runs inside this sandbox: a shim that joins
+        the control group, sets the rlimits and starts bubblewrap with an empty environment."""
+        bwrap = require_bwrap()
+        if not self._made:
+            self._made = True
+            self.cgroup = cgroups.Cgroup.create(cgroups.Want(self.limits.memory_bytes, self.limits.tasks,
+                                                             self.limits.cores()))
+        shim = {"bwrap": bwrap, "options": self.options(), "seccomp": seccomp.compiled_path(),
+                "fsize": self.limits.file_bytes, "nproc": self.limits.processes,
+                "cgroups": self.cgroup.procs_files() if self.cgroup else []}
+        return [sys.executable, "-I", "-S", "-c", _SHIM, json.dumps(shim), *argv]
+
+    def options(self) -> list[str]:
+        """bubblewrap's options (all but ``--seccomp``, which the shim adds with the filter's descriptor)."""
+        opts = ["--unshare-all", "--unshare-user", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_GID),
+                "--cap-drop", "ALL", *_DISABLE_USERNS, "--new-session", "--die-with-parent", "--clearenv",
+                "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
+                "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
+                "--size", str(self.limits.tmp_bytes), "--tmpfs", "/home"]
         for path in _SYSTEM_DIRS:
             if os.path.isdir(path):
-                bwrap += ["--ro-bind", path, path]
+                opts += ["--ro-bind", path, path]
         for path in _SYSTEM_FILES:
             if os.path.isfile(path):
-                bwrap += ["--ro-bind", path, path]
-        for inside, host in python_paths().items():
-            bwrap += ["--ro-bind", host, inside]
-        for inside, host in self.read_only.items():
-            bwrap += ["--ro-bind", host, inside]
-        for inside, host in self.writable.items():
-            bwrap += ["--bind", host, inside]
-        env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/home/student",
+                opts += ["--ro-bind", path, path]
+        binds = [("--ro-bind", host, inside) for inside, host in {**python_paths(), **self.read_only}.items()]
+        binds += [("--bind", host, inside) for inside, host in self.writable.items()]
+        # A host folder under /tmp or /home (a checkout in /tmp, a home-made Python) sits on an
+        # empty read-only tmpfs: none of its parents exists, and nothing can be made beside it.
+        covers = sorted({_cover(inside) for _, _, inside in binds} - {None})
+        for cover in covers:
+            opts += ["--size", str(2**20), "--tmpfs", cover]
+        for flag, host, inside in binds:
+            opts += [flag, host, inside]
+        for cover in covers:
+            opts += ["--remount-ro", cover]
+        env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": HOME_INSIDE, "USER": "student",
                "LANG": "C.UTF-8", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib",
                # ipykernel polls its parent unless this is 1; in its own PID namespace the
                # parent looks gone, and bubblewrap ends the kernel when nbgrader ends anyway.
                "JPY_PARENT_PID": "1", **self.env}
         for key, value in env.items():
-            bwrap += ["--setenv", key, value]
+            opts += ["--setenv", key, value]
         # The sandbox's own root (a tmpfs holding the mount points) becomes read-only.
-        bwrap += ["--remount-ro", "/", "--chdir", self.chdir, "--"]
-        return [*rlimits_prefix(self.limits), *bwrap, *argv]
+        return [*opts, "--remount-ro", "/", "--chdir", self.chdir]
+
+    def enforced_by(self) -> str:
+        """Which mechanism holds each limit, for the grading log and the results."""
+        if self.cgroup is None:
+            return "watchdog (memory, processes, disk)"
+        return f"{self.cgroup.kind} (memory, threads, CPU); watchdog (processes, disk)"
+
+    def hit(self) -> str | None:
+        """The limit the kernel enforced, if it did (see :meth:`cgroups.Cgroup.hit`)."""
+        return self.cgroup.hit() if self.cgroup is not None else None
+
+    def close(self) -> None:
+        """Remove the control group (killing whatever is left in it)."""
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
+
+
+def _cover(inside: str) -> str | None:
+    """The folder right under /tmp or /home that holds ``inside``, unless it is the student's home."""
+    for root in _WRITABLE_TMPFS:
+        parts = Path(inside).relative_to(root).parts if Path(inside).is_relative_to(root) else ()
+        if parts and not Path(inside).is_relative_to(HOME_INSIDE):
+            return str(Path(root) / parts[0])
+    return None
+
+
+# Run by the trusted side's Python, outside the sandbox, before bubblewrap:
+# join the control group, set the rlimits (the process limit only for a user
+# other than root: Linux does not apply it to root), hand bubblewrap its
+# options through a memfd and the filter through a descriptor, and start it
+# with an empty environment. bubblewrap closes both descriptors.
+_SHIM = """import json,os,resource as r,sys
+c=json.loads(sys.argv[1])
+for f in c["cgroups"]:
+    with open(f,"w") as g: g.write(str(os.getpid()))
+r.setrlimit(r.RLIMIT_FSIZE,(c["fsize"],)*2)
+os.getuid() and r.setrlimit(r.RLIMIT_NPROC,(c["nproc"],)*2)
+s=os.open(c["seccomp"],os.O_RDONLY);os.set_inheritable(s,True)
+a=os.memfd_create("bwrap-options",0)
+os.write(a,b"".join(o.encode()+b"\\0" for o in c["options"]+["--seccomp",str(s)]));os.lseek(a,0,0)
+os.execve(c["bwrap"],["bwrap","--args",str(a),"--",*sys.argv[2:]],{})
+"""
 
 
 def python_paths() -> dict[str, str]:
@@ -117,23 +217,13 @@ def data_env() -> dict[str, str]:
     return env
 
 
-_RLIMIT_CODE = ("import os,resource as r,sys;a=sys.argv;"
-                "r.setrlimit(r.RLIMIT_FSIZE,(int(a[1]),)*2);"
-                "os.getuid() and r.setrlimit(r.RLIMIT_NPROC,(int(a[2]),)*2);"
-                "os.execvp(a[3],a[3:])")
-
-
-def rlimits_prefix(limits: Limits) -> list[str]:
-    """Set the file-size limit (and the process limit, which Linux does not
-    apply to root) and exec the rest of the command line."""
-    return [sys.executable, "-I", "-S", "-c", _RLIMIT_CODE, str(limits.file_bytes), str(limits.processes)]
-
-
 _checked: dict[str, str] = {}
+# --disable-userns (bubblewrap 0.8 and later), kept when the probe shows it works here.
+_DISABLE_USERNS: list[str] = []
 
 
 def require_bwrap() -> str:
-    """The path of a working ``bwrap``.
+    """The path of a working ``bwrap``, probed once with the options every sandbox uses.
 
     Raises:
         SandboxUnavailable: saying what to install when bubblewrap is missing or cannot run here.
@@ -144,7 +234,17 @@ def require_bwrap() -> str:
     if path is None:
         raise SandboxUnavailable(f"The grading sandbox needs bubblewrap (`bwrap`), which is not installed. "
                                  f"{INSTALL_HINT}")
-    probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "true"], capture_output=True, text=True)
+    try:
+        seccomp.compiled_path()
+    except seccomp.SeccompUnavailable as exc:
+        raise SandboxUnavailable(f"{exc} {INSTALL_HINT}") from exc
+    base = [path, "--unshare-all", "--unshare-user", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_GID),
+            "--cap-drop", "ALL", "--new-session", "--ro-bind", "/", "/"]
+    probe = subprocess.run([*base[:1], "--disable-userns", *base[1:], "true"], capture_output=True, text=True)
+    if probe.returncode == 0:
+        _DISABLE_USERNS[:] = ["--disable-userns"]
+    else:
+        probe = subprocess.run([*base, "true"], capture_output=True, text=True)
     if probe.returncode != 0:
         raise SandboxUnavailable(f"bubblewrap cannot create a sandbox on this machine ({probe.stderr.strip()}). "
                                  "It needs unprivileged user namespaces, or root. " + INSTALL_HINT)
@@ -152,17 +252,29 @@ def require_bwrap() -> str:
     return path
 
 
+def nested_namespaces_blocked() -> bool:
+    """Whether bubblewrap's ``--disable-userns`` is in use (else the seccomp filter alone refuses them)."""
+    require_bwrap()
+    return bool(_DISABLE_USERNS)
+
+
 class Watchdog(threading.Thread):
     """Watch a sandbox's process tree from outside; kill all of it when it
-    uses more memory (its proportional set size, summed) or more processes than allowed.
+    uses more memory (its proportional set size, summed) or more processes
+    than allowed, writes more than its disk limit into ``folders``, or when
+    its control group (``sandbox.cgroup``) reports a kill or a refused fork.
     ``reason`` then names the limit."""
 
-    def __init__(self, pid: int, limits: Limits, interval_s: float = 0.2) -> None:
+    DISK_EVERY = 3  # polls between two sums of what was written (a walk of the folders)
+
+    def __init__(self, pid: int, limits: Limits, interval_s: float = 0.2, sandbox: Sandbox | None = None) -> None:
         super().__init__(daemon=True)
-        self.pid, self.limits, self.interval_s = pid, limits, interval_s
+        self.pid, self.limits, self.interval_s, self.sandbox = pid, limits, interval_s, sandbox
         self.reason: str | None = None
         self.peak_rss = 0
         self._stopping = threading.Event()
+        self._folders = list(sandbox.writable.values()) if sandbox is not None else []
+        self._written_before = sum(map(disk_usage, self._folders))
 
     def run(self) -> None:
         import psutil
@@ -171,11 +283,16 @@ class Watchdog(threading.Thread):
             root = psutil.Process(self.pid)
         except psutil.NoSuchProcess:
             return
-        while not self._stopping.wait(self.interval_s):
+        for tick in itertools.count():
+            if self._stopping.wait(self.interval_s):
+                return
             try:
                 tree = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
+            hit = self.sandbox.hit() if self.sandbox is not None else None
+            if hit:
+                return self._kill(tree, hit)
             if len(tree) > self.limits.processes + 3:  # + rlimit shim, bwrap and its init
                 return self._kill(tree, "processes")
             rss = sum(_resident(p) for p in tree)
@@ -186,6 +303,12 @@ class Watchdog(threading.Thread):
             # RSS sum is over the limit.
             if rss > self.limits.memory_bytes and sum(_share(p) for p in tree) > self.limits.memory_bytes:
                 return self._kill(tree, "memory")
+            if self._folders and tick % self.DISK_EVERY == 0 and self.written() > self.limits.disk_bytes:
+                return self._kill(tree, "disk")
+
+    def written(self) -> int:
+        """Bytes written into the sandbox's host folders since it started."""
+        return sum(map(disk_usage, self._folders)) - self._written_before
 
     def _kill(self, tree, what: str) -> None:
         self.kill(self.limits.describe(what), tree)
@@ -252,6 +375,18 @@ def _share(process) -> int:
         return 0
 
 
+def disk_usage(folder: str) -> int:
+    """The bytes the files under ``folder`` take on disk (links not followed; sparse files as stored)."""
+    total = 0
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(parent, name)).st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
 def size_text(n: int) -> str:
     return f"{n / 2**30:g} GB" if n >= 2**30 else f"{n / 2**20:g} MB"
 
@@ -262,7 +397,10 @@ def run(sandbox: Sandbox, argv: list[str], timeout_s: float) -> tuple[subprocess
     Returns:
         (the completed process, or None when it was stopped; why it was stopped, or None).
     """
-    return Started(sandbox, argv).finish(timeout_s)
+    try:
+        return Started(sandbox, argv).finish(timeout_s)
+    finally:
+        sandbox.close()
 
 
 class Started:
@@ -271,9 +409,10 @@ class Started:
 
     def __init__(self, sandbox: Sandbox | None, argv: list[str], **popen: object) -> None:
         command = sandbox.command(argv) if sandbox is not None else argv
+        self.sandbox = sandbox
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
-        self.watchdog = Watchdog(self.proc.pid, sandbox.limits) if sandbox is not None else None
+        self.watchdog = Watchdog(self.proc.pid, sandbox.limits, sandbox=sandbox) if sandbox is not None else None
         if self.watchdog is not None:
             self.watchdog.start()
 
@@ -292,6 +431,8 @@ class Started:
                 self.watchdog.stop()
         if self.watchdog is not None and self.watchdog.reason:
             return None, self.watchdog.reason
+        if self.sandbox is not None and self.sandbox.hit():
+            return None, self.sandbox.limits.describe(self.sandbox.hit())
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err), None
 
     def abandon(self) -> None:

@@ -91,14 +91,20 @@ class Grading:
         self.inbox, self.outbox = Path(self._scratch.name) / "export", Path(self._scratch.name) / "results"
         self.inbox.mkdir()
         self.outbox.mkdir()
+        self.confined: sandbox.Sandbox | None = None
+        self.limits_by = "none (not sandboxed)"
         if sandboxed:
-            confined = sandbox.Sandbox(
-                read_only={"/export": str(self.inbox), f"/grader/{module.name}": str(module.resolve()),
-                           **sandbox.data_binding()},
+            # A copy of the grader, so that no path of the course shows inside (in /proc/self/mountinfo).
+            grader = Path(self._scratch.name) / "grader"
+            grader.mkdir()
+            shutil.copyfile(module, grader / module.name)
+            self.confined = sandbox.Sandbox(
+                read_only={"/export": str(self.inbox), "/grader": str(grader), **sandbox.data_binding()},
                 writable={"/results": str(self.outbox)}, env=_grader_env(), chdir="/export", limits=limits)
             argv = [sys.executable, "-I", "-m", "tfgrader.grading", f"/grader/{module.name}", "/export",
                     "--out", f"/results/{wire.RESULTS}", "--wait"]
-            self._process = sandbox.Started(confined, argv)
+            self._process = sandbox.Started(self.confined, argv)
+            self.limits_by = self.confined.enforced_by()
         else:
             argv = [sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(self.inbox), "--out",
                     str(self.outbox / wire.RESULTS), "--wait"]
@@ -122,6 +128,7 @@ class Grading:
         finally:
             self.close()
         results["skipped"], results["sandbox"] = skipped, self.sandboxed
+        results["grader_limits_by"] = self.limits_by
         module = self.module
         for result in results["checks"].values():
             result["message"] = scrub(result["message"], {str(module.resolve()): "the grader",
@@ -135,6 +142,8 @@ class Grading:
         """End the process if it still runs, and remove its folders."""
         if self._process.proc.poll() is None:
             self._process.abandon()
+        if self.confined is not None:
+            self.confined.close()
         self._scratch.cleanup()
 
 
