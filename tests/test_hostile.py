@@ -11,8 +11,14 @@ the sandbox shows up as lost points.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import socket
+import stat
+import subprocess
+import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +34,8 @@ pytestmark = pytest.mark.slow
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
 A = "tiny"
 WRONG = "answer = 0"  # the answer cell of a student who did not do the work
+# In the grading command's environment, as a gradebook password would be; no notebook may read it.
+SECRET = "tfgrader-test-secret-" + secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,110 @@ open(os.path.join(folder, "manifest.json"), "w").write("[1, 2")''')),
     Case("invalid_json", 0, raw=lambda nb: '{"cells": [ this is not json'),
     Case("nbformat_3", 3, raw=lambda nb: nbformat.writes(nbformat.convert(nb, 3), version=3)),
 ]
+# --- breaking the walls themselves. Each attack, should it succeed, creates a new file named
+# MARKER (never changing one that exists) and sets `answer` to 0; so a hole costs points and leaves
+# a file that test_no_file_outside_the_graded_folders_changed finds.
+MARKER = "tfgrader-hostile-marker"
+WALLS = f'''import os, site, sys, sysconfig, tfgrader
+base = sysconfig.get_paths(vars={{"base": sys.base_prefix, "platbase": sys.base_prefix}})
+walls = [sysconfig.get_paths()["purelib"], base["purelib"], base["stdlib"], os.path.dirname(tfgrader.__file__),
+         os.path.join(os.path.dirname(tfgrader.__file__), "__pycache__"), "/datasets", "/etc", "/usr"]
+def plant(folder, name="{MARKER}"):
+    try:
+        open(os.path.join(folder, name), "x").close()
+        return [os.path.join(folder, name)]
+    except OSError:
+        return []
+'''
+REMOUNT = WALLS + '''import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+MS_RDONLY, MS_REMOUNT, MS_BIND = 1, 32, 4096
+written = []
+for wall in walls:
+    libc.mount(None, wall.encode(), None, MS_REMOUNT | MS_BIND, None)
+    written += plant(wall)
+answer = 0 if written else 42
+print(written)'''
+# Code that every later Python of the environment would run: a .pth file, sitecustomize,
+# usercustomize, and bytecode in the package's __pycache__ (`python -I` still reads .pth files).
+PLANT = WALLS + f'''written = []
+for wall in walls[:3]:
+    written += plant(wall, "{MARKER}.pth") + plant(wall, "sitecustomize.py") + plant(wall, "usercustomize.py")
+written += plant(walls[4], "{MARKER}." + sys.implementation.cache_tag + ".pyc")
+answer = 0 if written else 42
+print(written)'''
+# The instructor's environment (a database password) and the course's layout: nowhere in /proc,
+# in what the sandbox mounts, or in the kernel's own environment.
+SNOOP = '''import glob, os
+wanted = ["{secret}", "{course}", "honest_1", "honest_2"]
+found = []
+for path in glob.glob("/proc/*/environ") + glob.glob("/proc/*/cmdline") + glob.glob("/proc/*/mountinfo"):
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        continue
+    found += [(path, w) for w in wanted if w.encode() in data]
+found += [(key, w) for key, value in os.environ.items() for w in wanted if w in value]
+answer = 0 if found else 42
+print(found)'''
+# Every call Docker's default profile refuses (x86-64 numbers), each made with arguments that
+# do nothing: each must fail with EPERM (clone3 with ENOSYS, for the C library's fallback).
+SYSCALLS = '''import ctypes, os, platform
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+CLONE_NEWUSER, SIGCHLD = 0x10000000, 17
+calls = {"mount": (165, 0, 0, 0, 0, 0), "umount2": (166, 0, 0), "pivot_root": (155, 0, 0),
+         "unshare": (272, CLONE_NEWUSER), "setns": (308, -1, 0), "clone_newuser": (56, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0),
+         "ptrace": (101, 0, 0, 0, 0), "process_vm_readv": (310, os.getpid(), 0, 0, 0, 0, 0),
+         "process_vm_writev": (311, os.getpid(), 0, 0, 0, 0, 0), "kexec_load": (246, 0, 0, 0, 0),
+         "bpf": (321, 0, 0, 0), "perf_event_open": (298, 0, 0, -1, -1, 0), "keyctl": (250, 0, 0, 0, 0, 0),
+         "add_key": (248, 0, 0, 0, 0, 0), "request_key": (249, 0, 0, 0, 0), "open_by_handle_at": (304, -1, 0, 0),
+         "userfaultfd": (323, 0), "mount_setattr": (442, -1, 0, 0, 0, 0), "fsopen": (430, 0, 0),
+         "open_tree": (428, -1, 0, 0), "clone3": (435, 0, 0)}
+allowed = []
+for name, (number, *args) in calls.items() if platform.machine() == "x86_64" else ():
+    ctypes.set_errno(0)
+    got = libc.syscall(ctypes.c_long(number), *[ctypes.c_long(a) for a in args])
+    if got == 0 and name == "clone_newuser":
+        os._exit(0)  # the child of a clone that should not have happened
+    if (got, ctypes.get_errno()) != (-1, 38 if name == "clone3" else 1):
+        allowed.append((name, got, ctypes.get_errno()))
+answer = 0 if allowed else 42
+print(allowed)'''
+TIOCSTI = '''import fcntl, os, termios
+typed = []
+for fd in (0, 1, 2):
+    try:
+        fcntl.ioctl(fd, termios.TIOCSTI, b"#")
+        typed.append(fd)
+    except OSError:
+        pass
+try:
+    os.open("/dev/tty", os.O_RDWR)
+    typed.append("/dev/tty")
+except OSError:
+    pass
+answer = 0 if typed else 42
+print(typed)'''
+# A file that runs as its owner, which on the host is the grading user (root, here).
+SETUID = f'''import os
+for folder in (".", "/home/student/.tfgrader-export", "/tmp"):
+    path = os.path.join(folder, "{MARKER}-setuid")
+    open(path, "x").close()
+    os.chmod(path, 0o4755)'''
+
+CASES += [
+    Case("remount_walls", 3, code=REMOUNT),
+    Case("plant_startup_code", 3, code=PLANT),
+    Case("snoop_environment", 3, code=SNOOP),
+    Case("refused_syscalls", 3, code=SYSCALLS),
+    Case("terminal_injection", 3, code=TIOCSTI),
+    Case("setuid_file", 3, code=SETUID),
+    # four files under the 100 MB file cap, 360 MB in all, against the 300 MB disk limit
+    Case("disk_filler", 0, "wrote more than 300 MB to disk",
+         code="import time\nfor i in range(4):\n    with open(f'fill{i}.bin', 'wb') as f:\n"
+              "        f.write(b'0' * (90 * 2**20))\ntime.sleep(5)"),
+]
 HONEST = ("honest_1", "honest_2")
 
 
@@ -191,7 +303,8 @@ def make(reference, case: Case, course: Path, port: int) -> str:
     if case.code:
         position = nb.cells.index(grade_cell(nb, "notes")) + 1
         nb.cells.insert(position, nbformat.v4.new_code_cell(case.code.replace("{course}", str(course))
-                                                            .replace("{port}", str(port))))
+                                                            .replace("{port}", str(port))
+                                                            .replace("{secret}", SECRET)))
     if case.edit:
         case.edit(nb)
     return case.raw(nb) if case.raw else nbformat.writes(nb)
@@ -206,11 +319,19 @@ def listener():
     server.close()
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory, listener):
+# Grading runs as root in CI and in most containers, and as a user on an instructor's laptop:
+# the batch runs both ways where the suite runs as root (as a user it creates), else as this user.
+WHO = ["as_root", "as_user"] if os.getuid() == 0 else ["as_user"]
+TEST_USER = "tfgrader-test"
+
+
+@pytest.fixture(scope="module", params=WHO)
+def batch(request, tmp_path_factory, listener):
     """The whole corpus and two honest students, autograded as one batch, four at a time: many of
     these notebooks wait (on a limit, a sleep, a dead kernel) more than they compute."""
-    course = copy_course(TINY, tmp_path_factory.mktemp("tiny") / "course")
+    as_other_user = request.param == "as_user" and os.getuid() == 0
+    parent = Path(tempfile.mkdtemp(prefix="tfgrader-hostile-")) if as_other_user else tmp_path_factory.mktemp("tiny")
+    course = copy_course(TINY, parent / "course")
     pipeline.generate(course, A)
     reference = samples.reference(course, A)
     for student in HONEST:
@@ -219,9 +340,101 @@ def batch(tmp_path_factory, listener):
         path = course / "submitted" / case.name / A / f"{A}.ipynb"
         path.parent.mkdir(parents=True)
         path.write_text(make(reference, case, course, listener))
-    runs = {run.student: run for run in pipeline.autograde_all(course, A, workers=4)}
+    before = fingerprint(walls())
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PGPASSWORD", SECRET)
+        env.setenv("TFGRADER_TEST_SECRET", SECRET)
+        if as_other_user:
+            runs = grade_as_user(course, parent)
+        else:
+            runs = {run.student: run for run in pipeline.autograde_all(course, A, workers=4)}
     scores = {row.student: row for row in report.scores(course, A)}
-    return course, runs, scores
+    yield Batch(course, runs, scores, before, fingerprint(walls()), request.param)
+    if as_other_user:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@dataclass
+class Batch:
+    course: Path
+    runs: dict
+    scores: dict
+    before: dict
+    after: dict
+    who: str
+
+    def __iter__(self):  # course, runs, scores = batch
+        return iter((self.course, self.runs, self.scores))
+
+
+def walls() -> list[Path]:
+    """What no notebook may change: the Python environment, its base installation, this package, the datasets."""
+    import tfgrader
+
+    roots = {Path(sys.prefix), Path(sys.base_prefix), Path(tfgrader.__file__).parent}
+    if os.environ.get("TFGRADER_DATA_DIR"):
+        roots.add(Path(os.environ["TFGRADER_DATA_DIR"]))
+    return sorted(Path(os.path.realpath(r)) for r in roots)
+
+
+def fingerprint(roots: list[Path]) -> dict[str, tuple]:
+    """Path -> (mode, size, mtime, sha256 for the package's and the datasets' files) of everything under ``roots``."""
+    import hashlib
+
+    prints = {}
+    for root in roots:
+        hashed = root.name in ("tfgrader", "datasets") or "datasets" in root.parts
+        for parent, dirs, names in os.walk(root):
+            for name in dirs + names:
+                path = os.path.join(parent, name)
+                info = os.lstat(path)
+                digest = None
+                if hashed and stat.S_ISREG(info.st_mode) and "__pycache__" not in path:
+                    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                prints[path] = (info.st_mode, info.st_size if not stat.S_ISDIR(info.st_mode) else 0,
+                                info.st_mtime_ns if not stat.S_ISDIR(info.st_mode) else 0, digest)
+    return prints
+
+
+def grade_as_user(course: Path, parent: Path) -> dict:
+    """Autograde the batch as an unprivileged user that this test makes (``useradd``, then ``runuser``),
+    with a search right (an ACL, taken back afterwards) on the folders above the Python it needs."""
+    import pwd
+
+    if shutil.which("setfacl") is None:
+        pytest.fail("The hostile batch as an unprivileged user needs setfacl: install Debian's `acl` "
+                    "(./run does, as root).")
+    try:
+        pwd.getpwnam(TEST_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER],
+                       check=True)
+    home = parent / "home"
+    home.mkdir()
+    subprocess.run(["chown", "-R", f"{TEST_USER}:", str(parent)], check=True)
+    parent.chmod(0o755)
+    granted = []
+    for root in [*walls(), Path(sys.executable).resolve(), Path(__file__).resolve().parents[1]]:
+        for folder in reversed(root.parents):
+            if folder.is_dir() and not folder.stat().st_mode & 0o001 and folder not in granted:
+                subprocess.run(["setfacl", "-m", f"u:{TEST_USER}:x", str(folder)], check=True)
+                granted.append(folder)
+    script = ("import json, sys\nfrom dataclasses import asdict\nfrom pathlib import Path\n"
+              "from tfgrader.instructor import pipeline\n"
+              "runs = pipeline.autograde_all(Path(sys.argv[1]), sys.argv[2], workers=4)\n"
+              "print(json.dumps([asdict(run) for run in runs]))")
+    env = {key: os.environ[key] for key in ("PATH", "LANG", "TFGRADER_DATA_DIR", "TFGRADER_NO_DOWNLOAD",
+                                            "PGPASSWORD", "TFGRADER_TEST_SECRET", "TF_CPP_MIN_LOG_LEVEL")
+           if key in os.environ}
+    try:
+        proc = subprocess.run(["runuser", "-u", TEST_USER, "--", sys.executable, "-c", script, str(course), A],
+                              env={**env, "HOME": str(home)}, cwd=str(home), capture_output=True, text=True,
+                              timeout=1200)
+    finally:
+        for folder in granted:
+            subprocess.run(["setfacl", "-x", f"u:{TEST_USER}", str(folder)], check=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {run["student"]: pipeline.Run(**run) for run in json.loads(proc.stdout.strip().splitlines()[-1])}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -251,7 +464,7 @@ def test_nothing_outlives_the_batch(batch):
     or that graded it still running after the batch?"""
     import psutil
 
-    course = str(batch[0])
+    course = str(batch.course)
     leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
                  if p.info["cmdline"] and (p.info["cmdline"][:2] == ["sleep", "600"]
                                            or any(course in part for part in p.info["cmdline"]))]
@@ -294,3 +507,26 @@ def test_unsandboxed_grading_is_loud_and_marked(batch, monkeypatch):
     assert record["sandbox"] is False
     table = report.format_table(report.scores(course, A))
     assert [line for line in table.splitlines() if "UNSANDBOXED" in line][0].startswith("honest_2")
+
+
+def test_no_file_outside_the_graded_folders_changed(batch):
+    """After the batch, is every file of the Python environment, its base installation, the package and the
+    datasets as it was before, and is no attack's marker (a setuid file among them) left anywhere?"""
+    changed = sorted(path for path in batch.before.keys() | batch.after.keys()
+                     if batch.before.get(path) != batch.after.get(path) and "__pycache__" not in path)
+    planted = sorted(path for path in batch.after if MARKER in path)
+    assert (changed, planted) == ([], [])
+    left = [str(path) for folder in (batch.course, Path(tempfile.gettempdir()))
+            for path in folder.rglob(f"{MARKER}*")]
+    assert left == []
+
+
+def test_results_record_what_held_the_limits(batch):
+    """Does every result say what held the limits: a control group where this host lets the grading user make
+    one (root here), else the watchdog?"""
+    from tfgrader.instructor import cgroups
+
+    record = json.loads((batch.course / "autograded" / "honest_1" / A / ".tfgrader" / "results.json").read_text())
+    expected = cgroups.available() if batch.who == "as_root" or os.getuid() != 0 else ""
+    assert record["limits_by"].startswith(expected or "watchdog"), record["limits_by"]
+    assert record["grader_limits_by"].startswith(expected or "watchdog"), record["grader_limits_by"]
