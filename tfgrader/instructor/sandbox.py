@@ -65,7 +65,7 @@ class Limits:
     tmp_bytes: int = 512 * 2**20
     disk_bytes: int = 2 * 2**30  # all it writes into the host folders bound in, together
     cpus: float = 0  # cores; 0: all this machine's cores (the caller divides them among its workers)
-    tasks: int = 4096  # threads and processes together, where a control group counts them
+    tasks: int = 4096  # threads and processes: per sandbox in a control group; else all of a non-root grading user's
 
     def describe(self, what: str) -> str:
         """The limit ``what`` ("memory", "processes", "disk") in a student's words."""
@@ -114,7 +114,7 @@ class Sandbox:
             self.cgroup = cgroups.Cgroup.create(cgroups.Want(self.limits.memory_bytes, self.limits.tasks,
                                                              self.limits.cores()))
         shim = {"bwrap": bwrap, "options": self.options(), "seccomp": seccomp.compiled_path(),
-                "fsize": self.limits.file_bytes, "nproc": self.limits.processes,
+                "fsize": self.limits.file_bytes, "nproc": self.limits.tasks,
                 "cgroups": self.cgroup.procs_files() if self.cgroup else []}
         return [sys.executable, "-I", "-S", "-c", _SHIM, json.dumps(shim), *argv]
 
@@ -179,8 +179,10 @@ def _cover(inside: str) -> str | None:
 
 
 # Run by the trusted side's Python, outside the sandbox, before bubblewrap:
-# join the control group, set the rlimits (the process limit only for a user
-# other than root: Linux does not apply it to root), hand bubblewrap its
+# join the control group, set the rlimits (RLIMIT_NPROC only for a user other
+# than root, whom Linux exempts; it counts every thread of the grading user,
+# other sandboxes' included, so it is the ceiling `tasks`, a backstop against
+# a fork bomb, and the watchdog counts this sandbox's processes), hand bubblewrap its
 # options through a memfd and the filter through a descriptor, and start it
 # with an empty environment. bubblewrap closes both descriptors.
 _SHIM = """import json,os,resource as r,sys
