@@ -162,3 +162,16 @@ def test_processes_left_running_are_killed(execute, tmp_path):
 
     sleepers = [p for p in psutil.process_iter(["name", "cmdline"]) if p.info["cmdline"] == ["sleep", "300"]]
     assert sleepers == []
+
+
+def test_tensorflow_start_up_lines_stay_out_of_the_notebook(execute):
+    """On a CPU where TensorFlow turns oneDNN on by default (simulated here by turning it on), TensorFlow writes
+    "oneDNN custom operations are on" and absl's warning straight to the process's stderr: do they stay out
+    of the cells, while what Python prints to stderr still shows?"""
+    cells = execute("import os\nos.environ['TF_ENABLE_ONEDNN_OPTS'] = '1'\nimport tensorflow as tf\n"
+                    "print(tf.constant(2) * 21)",
+                    "import sys\nprint('a warning of the student', file=sys.stderr)")
+    texts = [output.get("text", "") for cell in cells for output in cell.outputs]
+    assert [word for text in texts for word in ("absl::", "oneDNN", "TF_ENABLE_ONEDNN_OPTS") if word in text] == []
+    assert "tf.Tensor(42" in texts[0]
+    assert cells[1].outputs[0].name == "stderr" and "a warning of the student" in cells[1].outputs[0].text
