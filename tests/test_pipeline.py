@@ -131,3 +131,14 @@ def test_forked_children_ended_at_once_each_give_their_own_exit_code():
     with ThreadPoolExecutor(4) as pool:
         codes = list(pool.map(run, range(400)))
     assert codes == [n % 7 for n in range(400)]
+
+
+def test_a_batch_whose_memory_limits_do_not_fit_the_machine_is_named():
+    """Does a batch whose workers, each at its assignment's memory limit (05's own 8 GB), need more memory
+    than the machine has get a warning that says how many workers fit, and one that fits none?"""
+    from tfgrader.course import ASSIGNMENTS
+
+    course = Path(__file__).resolve().parents[1]
+    assert pipeline.memory_fit(course, ASSIGNMENTS[4], 1) is None
+    warning = pipeline.memory_fit(course, ASSIGNMENTS[4], 10_000)
+    assert warning.startswith("10000 workers at 8 GB each") and "--workers" in warning

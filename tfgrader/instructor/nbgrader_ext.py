@@ -284,6 +284,7 @@ class SandboxedExecute(Execute):
         finally:
             if self._watchdog is not None:
                 self._watchdog.stop()
+                self._state["peak_memory_bytes"] = self._watchdog.peak_rss
                 self._watchdog.kill_all()
             if self._spec is not None:
                 self._spec.close()
@@ -345,7 +346,7 @@ class TrustedVerdict(NbGraderPreprocessor):
             if grading is None:
                 grading = verdict.Grading(module, sandboxed=state["sandbox"], limits=self.limits(module))
             results = grading.grade(Path(state["scratch"]) / "export", timeout_s=self.grader_timeout, keep=keep)
-            return {**results, "limits_by": state["limits_by"]}
+            return {**results, "limits_by": state["limits_by"], "peak_memory_bytes": state.get("peak_memory_bytes")}
         finally:
             if grading is not None:
                 grading.close()

@@ -66,7 +66,8 @@ class Run:
     seconds: float = 0.0
 
 
-def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+def nbgrader(course: Path, *args: str, timeout: float | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in ``course`` and return the completed process.
 
     Each command runs in a process of its own, forked from a warm one (see
@@ -77,7 +78,7 @@ def nbgrader(course: Path, *args: str, timeout: float | None = None) -> subproce
     # nbgrader runs helpers (alembic) from PATH: put this Python's scripts first.
     scripts = str(Path(sys.executable).parent)
     env = dict(os.environ, PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2",
-               PATH=os.pathsep.join([scripts, os.environ.get("PATH", "")]))
+               PATH=os.pathsep.join([scripts, os.environ.get("PATH", "")]), **(env or {}))
     if _can_fork():
         return _warm_run(course, list(args), env, timeout)
     cmd = [sys.executable, "-m", "nbgrader", *args]
@@ -189,11 +190,13 @@ def students(course: Path, assignment: str) -> list[str]:
 
 
 def autograde(course: Path, assignment: str, student: str, *options: str,
-              budget_s: float = 900 + NBGRADER_SLACK_S) -> Run:
+              budget_s: float = 900 + NBGRADER_SLACK_S, workers: int = 1) -> Run:
     """Autograde one student's submission; never raises for a bad submission.
 
     The autograded folder is removed first, and stamped with the
-    submission's fingerprint only when nbgrader has finished.
+    submission's fingerprint only when nbgrader has finished. ``workers``:
+    how many gradings run at once beside this one, each sandbox getting an
+    equal share of the cores.
     """
     stamp = fingerprint(course, assignment, student)
     folder = course / "autograded" / student / assignment
@@ -201,7 +204,7 @@ def autograde(course: Path, assignment: str, student: str, *options: str,
     args = ("autograde", assignment, "--student", student, "--force", *options)
     started = time.monotonic()
     try:
-        proc = nbgrader(course, *args, timeout=budget_s)
+        proc = nbgrader(course, *args, timeout=budget_s, env={"TFGRADER_WORKERS": str(workers)})
     except subprocess.TimeoutExpired:
         return Run(student, False, f"autograding was stopped after {budget_s:.0f} s", seconds=budget_s)
     seconds = time.monotonic() - started
@@ -342,9 +345,12 @@ def autograde_all(course: Path, assignment: str, *options: str, names: list[str]
     if scheduler:
         return _on_cluster(scheduler, course, assignment, todo, options, force, on_done)
     workers = workers or int(os.environ.get("TFGRADER_WORKERS", "1"))
+    warning = memory_fit(course, assignment, workers)
+    if warning:
+        print(f"tfgrader: {warning}", file=sys.stderr)
 
     def grade(student: str) -> Run:
-        run = grade_student(course, assignment, student, *options, force=force)
+        run = grade_student(course, assignment, student, *options, force=force, workers=workers)
         if on_done:
             on_done(run)
         return run
@@ -355,7 +361,8 @@ def autograde_all(course: Path, assignment: str, *options: str, names: list[str]
         return list(pool.map(grade, todo))
 
 
-def grade_student(course: Path, assignment: str, student: str, *options: str, force: bool = False) -> Run:
+def grade_student(course: Path, assignment: str, student: str, *options: str, force: bool = False,
+                  workers: int | None = None) -> Run:
     """Grade one student unless their grade is current: one task of a batch.
 
     On a Dask worker this runs with the course folder at the same path as on
@@ -365,7 +372,38 @@ def grade_student(course: Path, assignment: str, student: str, *options: str, fo
     """
     if not force and is_current(course, assignment, student):
         return Run(student, True, skipped=True)
-    return autograde(course, assignment, student, *options)
+    return autograde(course, assignment, student, *options, workers=workers or _dask_threads())
+
+
+def _dask_threads() -> int:
+    """The tasks a Dask worker runs at once (its threads), or 1 outside one."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
+def memory_fit(course: Path, assignment: str, workers: int) -> str | None:
+    """A warning when ``workers`` gradings at once, each at its memory limit, would not fit this machine."""
+    import psutil
+
+    from tfgrader.course import grader_module
+    from tfgrader.instructor.nbgrader_ext import SandboxedExecute, TrustedVerdict
+
+    config = course_config(course)
+    module = grader_module(course, assignment)
+    kernel = SandboxedExecute(config=config).limits(module).memory_bytes
+    grader = TrustedVerdict(config=config).limits(module).memory_bytes
+    each = max(kernel, grader)
+    need, have = workers * each, psutil.virtual_memory().total
+    if need <= have:
+        return None
+    return (f"{workers} workers at {each / 2**30:g} GB each (the larger of "
+            f"{assignment}'s notebook and grader memory limits) need {need / 2**30:g} GB; this machine has "
+            f"{have / 2**30:.1f} GB. Use fewer workers (--workers {max(1, have // each)}), "
+            "or a machine with more memory.")
 
 
 def _on_cluster(scheduler: str, course: Path, assignment: str, todo: list[str], options: tuple[str, ...],
