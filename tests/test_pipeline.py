@@ -14,7 +14,7 @@ def test_workers_grade_at_once_and_keep_the_order(monkeypatch, tmp_path):
     and does one failed run leave the others alone?"""
     running, peak, lock = [0], [0], threading.Lock()
 
-    def fake_autograde(course, assignment, student, *options):
+    def fake_autograde(course, assignment, student, *options, **_):
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
@@ -36,7 +36,7 @@ def test_one_worker_by_default(monkeypatch, tmp_path):
     monkeypatch.delenv("TFGRADER_WORKERS", raising=False)
     threads = set()
 
-    def fake_autograde(course, assignment, student, *options):
+    def fake_autograde(course, assignment, student, *options, **_):
         threads.add(threading.get_ident())
         return pipeline.Run(student, True)
 
@@ -136,6 +136,8 @@ def test_forked_children_ended_at_once_each_give_their_own_exit_code():
 def test_a_batch_whose_memory_limits_do_not_fit_the_machine_is_named():
     """Does a batch whose workers, each at its assignment's memory limit (05's own 8 GB), need more memory
     than the machine has get a warning that says how many workers fit, and one that fits none?"""
+    from pathlib import Path
+
     from tfgrader.course import ASSIGNMENTS
 
     course = Path(__file__).resolve().parents[1]

@@ -392,6 +392,8 @@ def memory_fit(course: Path, assignment: str, workers: int) -> str | None:
     from tfgrader.course import grader_module
     from tfgrader.instructor.nbgrader_ext import SandboxedExecute, TrustedVerdict
 
+    if not (course / "nbgrader_config.py").is_file():
+        return None
     config = course_config(course)
     module = grader_module(course, assignment)
     kernel = SandboxedExecute(config=config).limits(module).memory_bytes
