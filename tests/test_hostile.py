@@ -461,8 +461,12 @@ def test_honest_students_in_the_same_batch_are_graded_right(batch):
 
 def test_nothing_outlives_the_batch(batch):
     """Is no process that a notebook started (a background `sleep 600`, a fork bomb's copies of the kernel)
-    or that graded it still running after the batch?"""
+    or that graded it still running after the batch, and no control group of theirs left?"""
     import psutil
+
+    from tfgrader.instructor import cgroups
+
+    assert cgroups.left_behind() == []
 
     course = str(batch.course)
     leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])

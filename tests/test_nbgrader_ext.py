@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tfgrader.instructor import sandbox
+from tfgrader.instructor import cgroups, sandbox
 from tfgrader.instructor.nbgrader_ext import SandboxedExecute
 
 # A loop that a kernel interrupt cannot stop. (The loop
@@ -45,7 +45,8 @@ def assert_not_run(cell, limit: str) -> None:
 
 
 def test_normal_notebook(execute, tmp_path):
-    """Does a notebook within its limits run every cell, in its folder, with normal outputs?"""
+    """Does a notebook within its limits run every cell, in its folder, with normal outputs, and leave no control
+    group behind?"""
     (tmp_path / "mine.txt").write_text("my data")
     cells = execute("x = 20", ("md", "Some text"), "print(x + 1)",
                     "print(open('mine.txt').read())", "x * 2", "1 / 0")
@@ -54,6 +55,7 @@ def test_normal_notebook(execute, tmp_path):
     assert cells[3].outputs[0].text.strip() == "my data"
     assert cells[4].outputs[0].data["text/plain"] == "40"
     assert [o.ename for o in cells[5].outputs] == ["ZeroDivisionError"]
+    assert cgroups.ours() == []
 
 
 def test_cell_timeout_skips_the_rest(execute):

@@ -212,3 +212,18 @@ def test_memory_over_the_limit_in_a_sandbox_is_named():
     sb = sandbox.Sandbox(limits=sandbox.Limits(memory_bytes=300 * 2**20))
     proc, reason = sandbox.run(sb, [sys.executable, "-c", hog], timeout_s=60)
     assert proc is None and reason == "your notebook used more than 300 MB of memory"
+
+
+def test_groups_left_by_a_killed_grading_are_swept():
+    """A grading process killed before it removed its sandbox's control group leaves the group behind: is it
+    found, and removed by the next sweep?"""
+    if not cgroups.available():
+        assert cgroups.left_behind() == []
+        return
+    maker = subprocess.run([sys.executable, "-c", "from tfgrader.instructor import cgroups\n"
+                            "g = cgroups.Cgroup.create(cgroups.Want(2**30, 100, 1))\nprint(g.folders['pids'])"],
+                           capture_output=True, text=True, check=True)
+    folder = Path(maker.stdout.strip())
+    assert folder.exists() and folder in cgroups.left_behind()
+    cgroups.sweep()
+    assert not folder.exists() and cgroups.left_behind() == []

@@ -139,6 +139,28 @@ def available() -> str:
     return _probed["kind"]
 
 
+def _made(pid: int | str = "*") -> list[Path]:
+    kind = available()
+    parents = [_v2_parent()] if kind == "cgroup v2" else list((_v1_parents() or {}).values()) if kind else []
+    return sorted(path for parent in parents if parent for path in parent.glob(f"tfgrader-{pid}-*"))
+
+
+def ours() -> list[Path]:
+    """The groups this process made that still exist (none, once every sandbox is closed)."""
+    return _made(os.getpid())
+
+
+def left_behind() -> list[Path]:
+    """Groups whose maker has ended: a grading process killed before it could remove them."""
+    return [path for path in _made() if not Path("/proc", path.name.split("-")[1]).exists()]
+
+
+def sweep() -> None:
+    """Remove the groups left behind (see :func:`left_behind`), killing what still runs in them."""
+    for path in left_behind():
+        Cgroup("", {"": path}).remove(timeout_s=1)
+
+
 class Cgroup:
     """One sandbox's control group (v2: one folder; v1: one per controller)."""
 
@@ -151,6 +173,9 @@ class Cgroup:
         kind = available()
         if not kind:
             return None
+        if not _probed.get("swept"):
+            _probed["swept"] = True
+            sweep()
         name = f"tfgrader-{os.getpid()}-{next(_counter)}"
         try:
             if kind == "cgroup v2":

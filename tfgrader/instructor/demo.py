@@ -42,7 +42,7 @@ def run(course: Path, say=print, assignments: tuple[str, ...] = ASSIGNMENTS) -> 
     with BatchProgress(2 * len(order), f"autograding {2 * len(order)} submissions, {WORKERS} at a time") as shown, \
             ThreadPoolExecutor(WORKERS) as graders, ThreadPoolExecutor(1) as writer:
         def grade(assignment: str, student: str) -> None:
-            run = pipeline.grade_student(course, assignment, student)
+            run = pipeline.grade_student(course, assignment, student, workers=WORKERS)
             shown.done(run)
             with lock:
                 runs[assignment].append(run)

@@ -289,6 +289,10 @@ class SandboxedExecute(Execute):
             if self._spec is not None:
                 self._spec.close()
 
+    # As with execute_cell: nbclient's setup_kernel calls the synchronous twin, bound when its
+    # class was defined; without this the override above would never run.
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
+
 
 class RestoreCells(OverwriteCells):
     """nbgrader's OverwriteCells, for the sanitizing pass: a cell that claims
