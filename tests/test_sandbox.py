@@ -227,3 +227,17 @@ def test_groups_left_by_a_killed_grading_are_swept():
     assert folder.exists() and folder in cgroups.left_behind()
     cgroups.sweep()
     assert not folder.exists() and cgroups.left_behind() == []
+
+
+def test_without_libseccomp_the_sandbox_says_what_to_install(monkeypatch):
+    """Where libseccomp cannot be loaded, does the sandbox refuse to start, saying what to install?"""
+    from tfgrader.instructor import seccomp
+
+    def missing(out):
+        raise seccomp.SeccompUnavailable(seccomp.INSTALL_HINT + " (libseccomp.so.2: cannot open shared object file)")
+
+    monkeypatch.setattr(seccomp, "build", missing)
+    monkeypatch.setattr(seccomp, "_compiled", {})
+    monkeypatch.setattr(sandbox, "_checked", {})
+    with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install libseccomp2"):
+        sandbox.require_bwrap()

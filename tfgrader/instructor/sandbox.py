@@ -170,10 +170,10 @@ class Sandbox:
 
 
 def _cover(inside: str) -> str | None:
-    """The folder right under /tmp or /home that holds ``inside``, unless it is the student's home."""
+    """The folder right under /tmp or /home that holds ``inside`` (deeper down), unless it is the student's home."""
     for root in _WRITABLE_TMPFS:
         parts = Path(inside).relative_to(root).parts if Path(inside).is_relative_to(root) else ()
-        if parts and not Path(inside).is_relative_to(HOME_INSIDE):
+        if len(parts) > 1 and not Path(inside).is_relative_to(HOME_INSIDE):
             return str(Path(root) / parts[0])
     return None
 
