@@ -96,12 +96,24 @@ def _v2_parent() -> Path | None:
             try:
                 _write(group / "cgroup.subtree_control", " ".join(f"+{c}" for c in CONTROLLERS))
             except OSError:
-                # A group with processes of its own cannot hand controllers to children
-                # (a delegated scope holds this process): move this process into a leaf first.
+                # A group with processes of its own cannot hand controllers to children (a
+                # delegated scope holds the batch, its fork server and this process): move them
+                # all into a leaf first, then enable the controllers.
                 leaf = group / "tfgrader-supervisor"
                 leaf.mkdir(exist_ok=True)
-                _write(leaf / "cgroup.procs", str(os.getpid()))
-                _write(group / "cgroup.subtree_control", " ".join(f"+{c}" for c in CONTROLLERS))
+                for _ in range(5):
+                    for pid in (group / "cgroup.procs").read_text().split():
+                        try:
+                            _write(leaf / "cgroup.procs", pid)
+                        except OSError:  # ended meanwhile
+                            continue
+                    try:
+                        _write(group / "cgroup.subtree_control", " ".join(f"+{c}" for c in CONTROLLERS))
+                        break
+                    except OSError:
+                        continue
+                else:
+                    return None
             return group
         except OSError:
             return None
