@@ -47,6 +47,7 @@ def assert_not_run(cell, limit: str) -> None:
 def test_normal_notebook(execute, tmp_path):
     """Does a notebook within its limits run every cell, in its folder, with normal outputs, and leave no control
     group behind?"""
+    groups_before = set(cgroups.ours())
     (tmp_path / "mine.txt").write_text("my data")
     cells = execute("x = 20", ("md", "Some text"), "print(x + 1)",
                     "print(open('mine.txt').read())", "x * 2", "1 / 0")
@@ -55,7 +56,19 @@ def test_normal_notebook(execute, tmp_path):
     assert cells[3].outputs[0].text.strip() == "my data"
     assert cells[4].outputs[0].data["text/plain"] == "40"
     assert [o.ename for o in cells[5].outputs] == ["ZeroDivisionError"]
-    assert cgroups.ours() == []
+    assert set(cgroups.ours()) <= groups_before
+
+
+def test_scratch_folder_is_never_copied_into_itself_and_is_removed(execute, tmp_path, monkeypatch):
+    """The kernel works in a scratch copy of the notebook's folder: when the scratch folder is made inside that
+    folder (a temporary folder under it), is it left out of the copy, and removed after the run?"""
+    import tempfile
+
+    (tmp_path / "mine.txt").write_text("my data")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    cells = execute("import os\nprint(sorted(os.listdir('.')))")
+    assert cells[0].outputs[0].text.strip() == "['mine.txt']"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
 
 
 def test_cell_timeout_skips_the_rest(execute):

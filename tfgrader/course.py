@@ -7,6 +7,7 @@ student's kernel learns which objects to export without running grader code.
 from __future__ import annotations
 
 import ast
+import threading
 import os
 from pathlib import Path
 
@@ -64,9 +65,30 @@ def requested(module: Path) -> dict[str, str]:
     return dict(constant(module, "EXPORTS") or {})
 
 
+# CPython 3.11's ast module is not safe to use from two threads at once ("AST constructor recursion
+# depth mismatch", CPython issue 106905, fixed in 3.12): a batch's threads read graders together.
+_AST = threading.Lock()
+_PARSED: dict[tuple, ast.Module] = {}
+
+
+def parse(text: str) -> ast.Module:
+    """``ast.parse(text)``, one thread at a time."""
+    with _AST:
+        return ast.parse(text)
+
+
+def parsed(module: Path) -> ast.Module:
+    """The syntax tree of ``module``, parsed once per version of the file."""
+    info = module.stat()
+    key = (str(module.resolve()), info.st_mtime_ns, info.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = parse(module.read_text())
+    return _PARSED[key]
+
+
 def constant(module: Path, name: str):
     """The literal value of the module-level constant ``name`` in ``module``, or None."""
-    for node in ast.parse(module.read_text()).body:
+    for node in parsed(module).body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
             isinstance(t, ast.Name) and t.id == name for t in targets
@@ -78,7 +100,7 @@ def constant(module: Path, name: str):
 def public_checks(module: Path) -> set[str]:
     """The checks declared ``@check(points=N, public=True)``: those a student may run before submitting."""
     public = set()
-    for node in ast.parse(module.read_text()).body:
+    for node in parsed(module).body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             for deco in node.decorator_list:
                 if isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "check" and any(
@@ -90,7 +112,7 @@ def public_checks(module: Path) -> set[str]:
 def declared_checks(module: Path) -> dict[str, int]:
     """Check name -> points, from the ``@check(points=N)`` decorators, in order."""
     checks = {}
-    for node in ast.parse(module.read_text()).body:
+    for node in parsed(module).body:
         if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
             continue
         for deco in node.decorator_list:

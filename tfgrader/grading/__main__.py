@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from tfgrader import wire
-from tfgrader.course import declared_checks
+from tfgrader.course import declared_checks, parse
 
 NOT_RUN = "This check did not run because the grader failed to start; please tell your instructor."
 
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 def warm_up(module: Path) -> None:
     """Import pytest, the plugin and the modules ``module`` imports, without running it."""
     names = ["pytest", "tfgrader.grading.plugin"]
-    for node in ast.parse(module.read_text()).body:
+    for node in parse(module.read_text()).body:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:

@@ -147,7 +147,10 @@ class SandboxedExecute(Execute):
             grading = _GRADINGS.pop(str(self._scratch), None)
             if grading is not None:
                 grading.close()
+            shutil.rmtree(self._scratch, ignore_errors=True)
             raise
+        if module is None:  # no verdict follows to read the export and remove the scratch folder
+            shutil.rmtree(self._scratch, ignore_errors=True)
         return self.nb, self.resources
 
     def _run_notebook(self, nb, resources, km) -> None:
@@ -172,8 +175,7 @@ class SandboxedExecute(Execute):
         # the student shows inside, the disk limit counts all it writes, and nothing it
         # writes is kept but what the export hands over.
         workdir = self.resources.get("metadata", {}).get("path") or os.getcwd()
-        shutil.copytree(workdir, scratch / "work", symlinks=True,
-                        ignore=shutil.ignore_patterns(wire.EXPORT_DIRNAME, ".ipynb_checkpoints"))
+        shutil.copytree(workdir, scratch / "work", symlinks=True, ignore=_not_copied(scratch))
         self._spec = spec = sandbox.Sandbox(
             read_only=sandbox.data_binding(),
             writable={WORKDIR: str(scratch / "work"), EXPORT_INSIDE: str(scratch / "export"),
@@ -355,6 +357,18 @@ class TrustedVerdict(NbGraderPreprocessor):
             if grading is not None:
                 grading.close()
             shutil.rmtree(state["scratch"], ignore_errors=True)
+
+
+def _not_copied(scratch: Path):
+    """copytree's ``ignore``: the grading records, checkpoints of Jupyter, and the scratch folder
+    itself (should the notebook's folder hold it, the copy would never end)."""
+    scratch = os.path.realpath(scratch)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {name for name in names if name in (wire.EXPORT_DIRNAME, ".ipynb_checkpoints")
+                or os.path.realpath(os.path.join(folder, name)) == scratch}
+
+    return ignore
 
 
 def own_limits(module: Path | None) -> dict[str, str | int]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tfgrader.course import declared_checks, grader_module, public_checks
+from tfgrader.course import declared_checks, grader_module, parse, public_checks
 
 FILENAME = "public_checks.py"
 HEADER = '''"""Public checks of {assignment}, run by `tfgrader.self_check()` in the notebook.
@@ -41,7 +41,7 @@ def public_module(course: Path, assignment: str) -> str:
     """The source of ``assignment``'s public checks module."""
     module = grader_module(course, assignment)
     text = module.read_text()
-    tree = ast.parse(text)
+    tree = parse(text)
     public = public_checks(module)
     defined = _definitions(tree)
     wanted = {f"test_{name}" for name in public}
