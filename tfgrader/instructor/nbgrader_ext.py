@@ -281,15 +281,18 @@ class SandboxedExecute(Execute):
         return await super()._async_handle_timeout(timeout, cell)
 
     async def _async_cleanup_kernel(self) -> None:
+        # The sandbox is killed first, while its process tree is still known (whatever the notebook
+        # left running, in a session of its own included), and waited for; the kernel has nothing
+        # left to do, so jupyter_client's shutdown then finds it ended instead of waiting on it.
         try:
-            await super()._async_cleanup_kernel()
-        finally:
             if self._watchdog is not None:
                 self._watchdog.stop()
                 self._state["peak_memory_bytes"] = self._watchdog.peak_rss
                 self._watchdog.kill_all()
             if self._spec is not None:
                 self._spec.close()
+        finally:
+            await super()._async_cleanup_kernel()
 
     # As with execute_cell: nbclient's setup_kernel calls the synchronous twin, bound when its
     # class was defined; without this the override above would never run.
