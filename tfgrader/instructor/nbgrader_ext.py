@@ -114,12 +114,11 @@ class SandboxedExecute(Execute):
     def limits(self, module: Path | None = None) -> sandbox.Limits:
         """The configured limits, with what the assignment's grader ``module`` sets in ``LIMITS`` over them."""
         own = own_limits(module)
-        workers = int(os.environ.get("TFGRADER_WORKERS") or 1)
         return sandbox.Limits(memory_bytes=parse_size(own.get("memory", self.memory_limit)),
                               processes=int(own.get("processes", self.max_processes)),
                               file_bytes=parse_size(self.max_file_size),
                               disk_bytes=parse_size(own.get("disk", self.max_disk)),
-                              cpus=self.cpus or sandbox.cpu_share(workers))
+                              cpus=self.cpus or sandbox.cpu_share())
 
     def preprocess(self, nb, resources=None, km=None):
         resources = resources if resources is not None else {}
@@ -337,9 +336,8 @@ class TrustedVerdict(NbGraderPreprocessor):
 
     def limits(self, module: Path | None = None) -> sandbox.Limits:
         own = own_limits(module)
-        workers = int(os.environ.get("TFGRADER_WORKERS") or 1)
         return sandbox.Limits(memory_bytes=parse_size(own.get("grader_memory", self.grader_memory_limit)),
-                              processes=verdict.GRADER_LIMITS.processes, cpus=sandbox.cpu_share(workers))
+                              processes=verdict.GRADER_LIMITS.processes, cpus=sandbox.cpu_share())
 
     def results(self, module: Path, state: dict | None, keep: Path | None = None) -> dict:
         checks = declared_checks(module)

@@ -79,8 +79,10 @@ class Limits:
         return self.cpus or float(len(os.sched_getaffinity(0)))
 
 
-def cpu_share(workers: int) -> float:
-    """An equal share of this machine's cores for each of ``workers`` sandboxes running at once."""
+def cpu_share(workers: int | None = None) -> float:
+    """An equal share of this machine's cores for each of ``workers`` sandboxes running at once
+    (default: the batch's, ``TFGRADER_WORKERS``, which the pipeline sets for each nbgrader command)."""
+    workers = workers or int(os.environ.get("TFGRADER_WORKERS") or 1)
     return len(os.sched_getaffinity(0)) / max(1, workers)
 
 
@@ -433,8 +435,9 @@ class Started:
                 self.watchdog.stop()
         if self.watchdog is not None and self.watchdog.reason:
             return None, self.watchdog.reason
-        if self.sandbox is not None and self.sandbox.hit():
-            return None, self.sandbox.limits.describe(self.sandbox.hit())
+        hit = self.sandbox.hit() if self.sandbox is not None else None
+        if hit:
+            return None, self.sandbox.limits.describe(hit)
         return subprocess.CompletedProcess(self.proc.args, self.proc.returncode, out, err), None
 
     def abandon(self) -> None:
