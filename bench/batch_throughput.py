@@ -15,7 +15,8 @@ import time
 
 from scratch import scratch_course
 
-from tfgrader.instructor import pipeline, samples
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.batch import schedule
 
 
 def main() -> None:
@@ -29,14 +30,14 @@ def main() -> None:
         reference = samples.reference(course, args.assignment)
         for n in range(args.students):
             samples.submit(course, args.assignment, f"student{n:03d}", reference)
-        pipeline.autograde(course, args.assignment, "student000")  # warm the caches once, untimed
+        schedule.autograde(course, args.assignment, "student000")  # warm the caches once, untimed
         seconds = {}
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster:
             for label, kwargs in (("1 local worker", {"workers": 1}), ("2 local workers", {"workers": 2}),
                                   ("2-worker LocalCluster", {"scheduler": cluster.scheduler_address})):
                 started = time.monotonic()
-                runs = pipeline.autograde_all(course, args.assignment, force=True, **kwargs)
+                runs = schedule.autograde_all(course, args.assignment, force=True, **kwargs)
                 seconds[label] = time.monotonic() - started
                 assert all(run.ok for run in runs), [run.error for run in runs if not run.ok]
     one = seconds["1 local worker"]

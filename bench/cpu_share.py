@@ -20,7 +20,9 @@ import os
 import nbformat
 from scratch import scratch_course
 
-from tfgrader.instructor import cgroups, pipeline, samples
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.batch import schedule
+from tfgrader.instructor.confine import cgroups
 
 HOG = """import multiprocessing, os, time
 def _spin():
@@ -34,7 +36,7 @@ for _hog in _hogs:
 
 
 def seconds(course, assignment: str, names: list[str]) -> float:
-    runs = {run.student: run for run in pipeline.autograde_all(course, assignment, names=names, workers=2,
+    runs = {run.student: run for run in schedule.autograde_all(course, assignment, names=names, workers=2,
                                                                force=True)}
     assert runs["honest"].ok, runs["honest"].error
     return runs["honest"].seconds

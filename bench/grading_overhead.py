@@ -25,10 +25,11 @@ from pathlib import Path
 import nbformat
 import psutil
 
-from tfgrader.course import ASSIGNMENTS
+from tfgrader.instructor.batch import schedule
+from tfgrader.instructor.course import ASSIGNMENTS
 from scratch import scratch_course
 
-from tfgrader.instructor import pipeline, samples
+from tfgrader.instructor.authoring import samples
 
 
 class PeakMemory:
@@ -95,7 +96,7 @@ def main() -> None:
                 times["plain"].append(plain_run(plain))
                 with PeakMemory() as memory:
                     started = time.monotonic()
-                    run = pipeline.autograde(course, assignment, "reference")
+                    run = schedule.autograde(course, assignment, "reference")
                     times["graded"].append(time.monotonic() - started)
                 assert run.ok, run.error
                 peak = max(peak, memory.peak)

@@ -19,9 +19,11 @@ import json
 from scratch import scratch_course
 
 from tfgrader import wire
-from tfgrader.course import ASSIGNMENTS, grader_module
-from tfgrader.instructor import pipeline, report, samples
-from tfgrader.instructor.nbgrader_ext import own_limits
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.batch import schedule
+from tfgrader.instructor.course import ASSIGNMENTS, CourseLayout
+from tfgrader.instructor.outputs import report
+from tfgrader.wire.declarations import own_limits
 
 
 def main() -> None:
@@ -37,8 +39,8 @@ def main() -> None:
             for sample in samples.samples(course, assignment):
                 if not sample.loses:
                     samples.submit(course, assignment, sample.name, samples.apply(reference, sample))
-            limit = own_limits(grader_module(course, assignment)).get("memory", "course")
-            pipeline.autograde_all(course, assignment, workers=args.workers)
+            limit = own_limits(CourseLayout(course).grader(assignment)).get("memory", "course")
+            schedule.autograde_all(course, assignment, workers=args.workers)
             for row in report.scores(course, assignment):
                 record = course / "autograded" / row.student / assignment / wire.EXPORT_DIRNAME / wire.RESULTS
                 peak = json.loads(record.read_text()).get("peak_memory_bytes") or 0

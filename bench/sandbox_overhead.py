@@ -16,7 +16,8 @@ import time
 
 from scratch import scratch_course
 
-from tfgrader.instructor import pipeline, samples
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.batch import schedule
 
 
 def main() -> None:
@@ -31,7 +32,7 @@ def main() -> None:
             for mode in ("on", "off"):
                 os.environ["TFGRADER_SANDBOX"] = mode
                 started = time.monotonic()
-                run = pipeline.autograde(course, args.assignment, "reference")
+                run = schedule.autograde(course, args.assignment, "reference")
                 times[mode].append(time.monotonic() - started)
                 assert run.ok, run.error
     on, off = statistics.median(times["on"]), statistics.median(times["off"])

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tfgrader.instructor import pipeline
-from tfgrader.instructor.validate import copy_course
+
+from tfgrader.instructor.authoring import public
+from tfgrader.instructor.course import copy_course
 
 COURSE = Path(__file__).resolve().parents[1]
 
@@ -19,5 +20,5 @@ def scratch_course(*assignments: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="tfgrader-bench-") as scratch:
         course = copy_course(COURSE, Path(scratch) / "course")
         for assignment in assignments:
-            pipeline.generate(course, assignment)
+            public.generate(course, assignment)
         yield course

@@ -23,8 +23,8 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from scratch import COURSE
-from tfgrader.course import ASSIGNMENTS
-from tfgrader.instructor import samples
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.course import ASSIGNMENTS
 
 MEASURE = """\
 import os, time

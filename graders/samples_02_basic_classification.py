@@ -4,7 +4,7 @@ Used by the project's tests and by ``tfgrader validate``: the reference must
 score full points, and each sample here exactly its ``loses`` set less.
 """
 
-from tfgrader.instructor.samples import Sample
+from tfgrader.instructor.authoring.samples import Sample
 
 SCALE = "train_images = train_images / 255.0\ntest_images = test_images / 255.0\n"
 OUTPUT = "keras.layers.Dense(10),\n    ])"

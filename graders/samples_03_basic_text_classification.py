@@ -6,7 +6,7 @@ The first sample is also graded twice (identical results) and its feedback
 inspected, so it is one whose messages hold measured figures.
 """
 
-from tfgrader.instructor.samples import Sample
+from tfgrader.instructor.authoring.samples import Sample
 
 SIGMOID_OUT = 'keras.layers.Dense(1, activation="sigmoid")'
 

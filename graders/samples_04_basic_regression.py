@@ -6,7 +6,7 @@ first sample's messages depend on the data only (row counts), so a second
 grading of it gives identical results.
 """
 
-from tfgrader.instructor.samples import Sample
+from tfgrader.instructor.authoring.samples import Sample
 
 DNN_OUTPUT = "keras.layers.Dense(1),\n    ])\n    model.compile(loss="
 DNN_FIT = "dnn_history = dnn_model.fit(\n    train_features, train_labels,"

@@ -5,7 +5,7 @@ score full points, and each sample here exactly its ``loses`` set less. The
 first sample is also graded twice (identical results).
 """
 
-from tfgrader.instructor.samples import Sample
+from tfgrader.instructor.authoring.samples import Sample
 
 OUTPUT = 'keras.layers.Dense(1, activation="sigmoid"),'
 

@@ -4,7 +4,7 @@ Used by the project's tests and by ``tfgrader validate``: the reference must
 score full points, and each sample here exactly its ``loses`` set less.
 """
 
-from tfgrader.instructor.samples import Sample
+from tfgrader.instructor.authoring.samples import Sample
 
 LATEST_BODY = '''    pattern = re.compile(r"^cp-(\\d+)\\.weights\\.h5$")
     by_epoch = {}

@@ -54,7 +54,7 @@ from tfgrader.grading.checks.saving import (
     WEIGHTS_SUFFIX, epochs_saved, expect_suffix, expected_epoch_files,
     load_saved_model, loss_after_one_step, optimizer_steps, restore, same_predictions)
 from tfgrader.grading.checks.training import accuracy
-from tfgrader.student.files import DIRECTORY
+from tfgrader.wire import DIRECTORY
 from tfgrader.grading.plugin import check
 
 EXPORTS = {

@@ -4,7 +4,7 @@ revision as written there, adapted only where the course's contract, its
 offline data or Keras 3 require. Each loses nothing.
 """
 
-from tfgrader.instructor.samples import Sample
+from tfgrader.instructor.authoring.samples import Sample
 
 # The reference's text that each sample replaces (solution lines only; the
 # cell's def line, docstring and prints stay as the release has them).

@@ -4,7 +4,7 @@ where the course's contract, its offline data or Keras 3 require. Each loses
 nothing.
 """
 
-from tfgrader.instructor.samples import WHOLE_CELL, Sample
+from tfgrader.instructor.authoring.samples import WHOLE_CELL, Sample
 
 # The reference's solution text that each sample replaces.
 BUILD_BODY = """    model = keras.Sequential([

@@ -5,7 +5,7 @@ written there, adapted only where the course's contract, its offline data or
 Keras 3 require. Each loses nothing.
 """
 
-from tfgrader.instructor.samples import WHOLE_CELL, Sample
+from tfgrader.instructor.authoring.samples import WHOLE_CELL, Sample
 
 # The reference's solution text that each sample replaces.
 WORD_INDEX = """word_index = data.imdb_word_index()  # word -> frequency rank, 1 is the most frequent

@@ -6,7 +6,7 @@ written there, adapted only where the course's contract, its offline data or
 Keras 3 require. Each loses nothing.
 """
 
-from tfgrader.instructor.samples import WHOLE_CELL, Sample
+from tfgrader.instructor.authoring.samples import WHOLE_CELL, Sample
 
 # The reference's solution text that each sample replaces.
 RAW = "raw_dataset = data.auto_mpg()\n"

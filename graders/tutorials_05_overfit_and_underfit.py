@@ -6,7 +6,7 @@ contract, its offline data or Keras 3 require. Each loses
 nothing.
 """
 
-from tfgrader.instructor.samples import WHOLE_CELL, Sample
+from tfgrader.instructor.authoring.samples import WHOLE_CELL, Sample
 
 # The reference's solution text that each sample replaces.
 MULTI_HOT_BODY = """    results = np.zeros((len(sequences), dimension), dtype="float32")

@@ -6,7 +6,7 @@ or Keras 3 require. Each loses nothing.
 
 from samples_06_save_and_restore_models import LATEST_BODY
 
-from tfgrader.instructor.samples import WHOLE_CELL, Sample
+from tfgrader.instructor.authoring.samples import WHOLE_CELL, Sample
 
 # The reference's solution text that each sample replaces.
 FIT = """model.fit(train_images, train_labels, epochs=EPOCHS, batch_size=BATCH_SIZE,

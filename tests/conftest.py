@@ -1,7 +1,6 @@
 """Shared fixtures: the course under test, the real datasets it needs, and
 each assignment graded once through the real nbgrader pipeline."""
 
-import json
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -10,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tfgrader.course import ASSIGNMENTS, declared_checks, grader_module, longest_first
+from tfgrader.instructor.authoring import public
+from tfgrader.instructor.authoring.validate import Validation
+from tfgrader.instructor.course import ASSIGNMENTS, CourseLayout, longest_first
+from tfgrader.wire import Results
 
 COURSE = Path(__file__).resolve().parents[1]
-GRADED_ASSIGNMENTS = [a for a in ASSIGNMENTS if grader_module(COURSE, a).exists()]
+GRADED_ASSIGNMENTS = [a for a in ASSIGNMENTS if CourseLayout(COURSE).grader(a).exists()]
 BROKEN = "broken_json"
 # The quick run (CI, `./run test`) grades, per assignment, the reference, the
 # release copy, a broken notebook and a covering set of wrong samples (each
@@ -76,15 +78,11 @@ sys.path.insert(0, str(COURSE / "graders"))
 
 
 def graded_samples(assignment: str) -> list:
-    """The samples of ``assignment`` that this run grades (see FULL): in the
-    quick run, a covering set packed into submissions of up to three faults
-    each (see :func:`samples.combined`)."""
-    from tfgrader.instructor import samples
+    """The samples of ``assignment`` that this run grades: ``tfgrader validate``'s
+    choice, ``--quick`` unless this is the full run (see FULL)."""
+    from tfgrader.instructor.authoring.validate import chosen
 
-    found = samples.samples(COURSE, assignment)
-    if FULL:
-        return found
-    return samples.combined(samples.covering(found, set(declared_checks(grader_module(COURSE, assignment)))))
+    return chosen(COURSE, assignment, quick=not FULL)
 
 
 def graded_alone(assignment: str) -> set[str]:
@@ -92,58 +90,43 @@ def graded_alone(assignment: str) -> set[str]:
     return {sample.name for sample in graded_samples(assignment)}
 
 
-class Graded:
-    """One assignment graded once in a scratch copy of the course: the
-    reference, the release copy, the samples of this run and an unreadable
-    notebook, through nbgrader; and the reference and the first sample again,
-    each alone with ``tfgrader grade`` (``alone``), as a second run through
-    the other way in. :func:`grade_together` grades several assignments'
-    submissions in one pool."""
+class Graded(Validation):
+    """One assignment's ``tfgrader validate`` (``--quick`` but in the full run),
+    with two more ways in: an unreadable notebook graded in the same batch, and
+    the reference and the first sample graded again, each alone with
+    ``tfgrader grade`` (``alone``). :func:`grade_together` grades several
+    assignments' submissions in one pool."""
 
     def __init__(self, course: Path, assignment: str, scratch: Path) -> None:
-        from tfgrader.instructor import pipeline
-        from tfgrader.instructor.validate import copy_course, submit_all
-
-        self.source_course, self.assignment = course, assignment
-        self.course = copy_course(course, scratch)
-        with (self.course / "nbgrader_config.py").open("a") as config:  # what the grader saw, for reruns
-            config.write("\nc.TrustedVerdict.keep_exports = True\n")
-        pipeline.generate(self.course, assignment)
-        self.expected = submit_all(self.course, assignment, graded_samples(assignment))
+        super().__init__(course, assignment, scratch, quick=not FULL, keep_exports=True)
+        self.source_course = course
         # The first sample passes some checks and fails others, with measured
         # figures in its messages: grading it twice tests both kinds.
         self.first = [s for s in self.expected if s not in ("reference", "release")][0]
-        broken = self.course / "submitted" / BROKEN / assignment / f"{assignment}.ipynb"
+        broken = CourseLayout(self.course).submitted_notebook(BROKEN, assignment)
         broken.parent.mkdir(parents=True)
         broken.write_text('{"cells": [ this is not json')
-        self.runs, self.alone = {}, {}
+        self.alone = {}
 
     def jobs(self) -> list:
         """What grading this assignment takes: one call per submission, then two alone."""
-        from tfgrader.instructor import pipeline, single
-
-        def batch(student):
-            return lambda: self.runs.__setitem__(student, pipeline.grade_student(self.course, self.assignment,
-                                                                                 student))
+        from tfgrader.instructor.outputs import single
 
         def alone(student):
-            notebook = self.course / "submitted" / student / self.assignment / f"{self.assignment}.ipynb"
+            notebook = CourseLayout(self.course).submitted_notebook(student, self.assignment)
             return lambda: self.alone.__setitem__(student, single.grade(self.source_course, notebook,
                                                                         self.assignment))
 
-        return ([batch(s) for s in pipeline.students(self.course, self.assignment)]
+        return ([lambda student=s: self.grade(student) for s in self.students()]
                 + [alone(s) for s in ("reference", self.first)])
 
     @cached_property
     def outcomes(self) -> dict:
-        from tfgrader.instructor.validate import outcomes
-
-        return {o.student: o for o in outcomes(self.course, self.assignment, self.expected, self.runs)}
+        return {o.student: o for o in super().outcomes()}
 
     def results(self, student: str) -> dict:
-        """The grading process's own results for ``student``."""
-        path = self.course / "autograded" / student / self.assignment / ".tfgrader" / "results.json"
-        return json.loads(path.read_text())["checks"]
+        """The grading process's own results for ``student``, as results.json holds them."""
+        return Results.load(CourseLayout(self.course).results(student, self.assignment)).to_json()["checks"]
 
 
 def grade_together(prepared: list[Graded]) -> None:
@@ -159,7 +142,7 @@ def assert_says(outcomes: dict, expected: list[tuple[str, str, str]]) -> None:
     """Each ``(sample, check, words)``: where this run graded the sample's
     faults (alone, or in a submission that carries several samples' faults),
     the message of that check holds the words (the full run grades them all)."""
-    from tfgrader.instructor import samples
+    from tfgrader.instructor.authoring import samples
 
     carried = {sample: outcome for name, outcome in outcomes.items() for sample in samples.carried(name)}
     graded_here = [(sample, check, words) for sample, check, words in expected if sample in carried]
@@ -177,14 +160,14 @@ def tiny_course(root: Path, students: dict[str, tuple], db_url: str | None = Non
     points, a note file 1) at ``root``, its assignment generated (with the
     gradebook at ``db_url``, else SQLite), and one submission per student:
     the reference with that student's edits (see :class:`samples.Sample`)."""
-    from tfgrader.instructor import pipeline, samples
-    from tfgrader.instructor.validate import copy_course
+    from tfgrader.instructor.authoring import samples
+    from tfgrader.instructor.course import copy_course
 
     course = copy_course(TINY, root)
     if db_url:
         with (course / "nbgrader_config.py").open("a") as config:
             config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    pipeline.generate(course, "tiny")
+    public.generate(course, "tiny")
     reference = samples.reference(course, "tiny")
     for student, edits in students.items():
         samples.submit(course, "tiny", student, samples.apply(reference, samples.Sample(student, "", edits)))

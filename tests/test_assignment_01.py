@@ -5,9 +5,10 @@ hostile submissions (endless loops included) are in test_hostile.py.
 """
 
 import pytest
+
+from tfgrader.instructor.batch import runner
 from conftest import assert_says
 
-from tfgrader.instructor import pipeline
 
 A = "01-keras-overview"
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def test_plain_nbgrader_export_sees_the_grades(graded):
     import csv
 
     result = graded(A)
-    proc = pipeline.nbgrader(result.course, "export")
+    proc = runner.nbgrader(result.course, "export")
     assert proc.returncode == 0, proc.stderr[-500:]
     rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader((result.course / "grades.csv").open())
             if r["assignment"] == A}

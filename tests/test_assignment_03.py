@@ -9,7 +9,8 @@ feedback) are in test_assignments.py.
 import pytest
 from conftest import assert_says
 
-from tfgrader.course import grader_module, requested
+from tfgrader.instructor.course import CourseLayout
+from tfgrader.wire.declarations import requested
 
 A = "03-basic_text_classification"
 # The tutorial's decoding of the first training review starts like this.
@@ -31,7 +32,7 @@ def imdb_available():
 def test_decoding_check_uses_the_first_training_review(course, imdb_available):
     """Is the review the decoding check passes the real first training review, and does it read as known?"""
     ((x_train, _), _), ranks = imdb_available
-    calls = requested(grader_module(course, A))["decode_review"]["args"]
+    calls = requested(CourseLayout(course).grader(A))["decode_review"]["args"]
     (first,) = calls[-1]
     assert first == [int(i) for i in x_train[0]]
     words = {rank + 3: word for word, rank in ranks.items()}
@@ -41,7 +42,7 @@ def test_decoding_check_uses_the_first_training_review(course, imdb_available):
 
 def test_grader_exports_only_heads_of_large_arrays(course):
     """Does the grader ask only for heads of the large arrays, never a full 25,000 x 256 copy?"""
-    exports = requested(grader_module(course, A))
+    exports = requested(CourseLayout(course).grader(A))
     for name in ("train_data", "test_data", "x_val", "partial_x_train"):
         assert exports[name] == "array_head"
 

@@ -9,14 +9,15 @@ the regularization checks themselves in test_regularization.py.
 import pytest
 from conftest import assert_says
 
-from tfgrader.course import grader_module, requested
+from tfgrader.instructor.course import CourseLayout
+from tfgrader.wire.declarations import requested
 
 A = "05-overfit_and_underfit"
 
 
 def test_large_arrays_never_cross_whole(course):
     """Does the grader ask only for a few rows of the (25000, 10000) arrays, never a full 1 GB copy?"""
-    exports = requested(grader_module(course, A))
+    exports = requested(CourseLayout(course).grader(A))
     for name in ("train_data", "test_data"):
         assert exports[name]["kind"] == "array_head" and exports[name]["rows"] <= 100
     assert not [name for name, kind in exports.items() if kind in ("array", "value") or kind == {"kind": "array"}]
@@ -24,7 +25,7 @@ def test_large_arrays_never_cross_whole(course):
 
 def test_multi_hot_inputs_cover_the_edge_cases(course):
     """Do the crafted calls include a repeated index, index 0 and an empty sequence?"""
-    calls = requested(grader_module(course, A))["multi_hot_sequences"]["args"]
+    calls = requested(CourseLayout(course).grader(A))["multi_hot_sequences"]["args"]
     sequences = [seq for batch, _ in calls for seq in batch]
     assert [] in sequences
     assert any(0 in seq for seq in sequences)

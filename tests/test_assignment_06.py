@@ -9,9 +9,11 @@ import shutil
 import pytest
 from conftest import assert_says
 
-from tfgrader.instructor import samples, verdict
-from tfgrader.course import grader_module, requested
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.confine import verdict
+from tfgrader.instructor.course import CourseLayout
 from tfgrader.student.exports import export_all
+from tfgrader.wire.declarations import requested
 
 A = "06-save_and_restore_models"
 pytestmark = pytest.mark.slow
@@ -43,7 +45,7 @@ def reference_exports(course, datasets_available, tmp_path_factory):
                 exec(compile(cell.source, f"<{A}>", "exec"), namespace)  # noqa: S102 - our own reference
     export_dir = workdir / ".tfgrader"
     export_dir.mkdir()
-    manifest = export_all(requested(grader_module(course, A)), namespace, export_dir, workdir)
+    manifest = export_all(requested(CourseLayout(course).grader(A)), namespace, export_dir, workdir)
     assert all("error" not in entry for entry in manifest.values()), manifest
     return export_dir
 
@@ -73,7 +75,7 @@ def test_damaged_file_fails_its_checks_with_one_line(course, reference_exports, 
     """Does a corrupted or truncated file cost exactly the checks that read it, each with a one-line message?"""
     export_dir = shutil.copytree(reference_exports, tmp_path / "exports")
     damage(export_dir / copy)
-    checks = verdict.grade(grader_module(course, A), export_dir)["checks"]
+    checks = verdict.grade(CourseLayout(course).grader(A), export_dir).to_json()["checks"]
     failed = {name: check["message"] for name, check in checks.items() if not check["passed"]}
     assert set(failed) == loses, failed
     for message in failed.values():
@@ -84,5 +86,5 @@ def test_damaged_file_fails_its_checks_with_one_line(course, reference_exports, 
 def test_reference_exports_pass(course, reference_exports, tmp_path):
     """Do the kept exports of the reference pass every check (so the damage tests start from full points)?"""
     export_dir = shutil.copytree(reference_exports, tmp_path / "exports")
-    checks = verdict.grade(grader_module(course, A), export_dir)["checks"]
+    checks = verdict.grade(CourseLayout(course).grader(A), export_dir).to_json()["checks"]
     assert all(check["passed"] for check in checks.values()), json.dumps(checks, indent=1)

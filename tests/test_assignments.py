@@ -7,7 +7,10 @@ only read the results.
 import pytest
 from conftest import BROKEN, COURSE, GRADED_ASSIGNMENTS, graded_alone, graded_samples
 
-from tfgrader.instructor import pipeline, report, samples
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.batch import runner
+from tfgrader.instructor.course import CourseLayout
+from tfgrader.instructor.outputs import report
 
 pytestmark = pytest.mark.slow
 # Every sample, graded alone in the full run; and in the quick run the
@@ -95,7 +98,7 @@ def test_feedback_shows_messages_but_no_hidden_code(graded, assignment):
     """Does a student's feedback carry the failed check's message and no grader code?"""
     result = graded(assignment)
     student = result.first
-    html = (pipeline.feedback(result.course, assignment, student) / f"{assignment}.html").read_text()
+    html = (runner.feedback(result.course, assignment, student) / f"{assignment}.html").read_text()
     assert "CheckFailed: " in html
     grader = pipeline_module_names(assignment)
     for secret in ("HIDDEN TESTS", "tfgrader.check(", *grader):
@@ -108,14 +111,15 @@ def test_self_check_agrees_with_grading(graded, assignment):
     and give the first sample each public check's verdict and message that grading gave?"""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tfgrader.instructor import public, verdict
+    from tfgrader.instructor.authoring import public
+    from tfgrader.instructor.confine import verdict
 
     result = graded(assignment)
     module = result.course / "release" / assignment / public.FILENAME
     students = ("reference", result.first)
     with ThreadPoolExecutor(2) as pool:
         found = dict(zip(students, pool.map(lambda student: verdict.grade(
-            module, result.course / "autograded" / student / assignment / ".tfgrader" / "export")["checks"],
+            module, CourseLayout(result.course).record(student, assignment) / "export").to_json()["checks"],
             students)))
     assert all(check["passed"] for check in found["reference"].values())
     for student, checks in found.items():
@@ -136,7 +140,7 @@ def test_feedback_shows_the_graders_plots(graded, assignment):
     result = graded(assignment)
     drawn = {name: check["figure"] for name, check in result.results("reference").items() if "figure" in check}
     assert len(drawn) == PLOTTED[assignment], list(drawn)
-    html = (pipeline.feedback(result.course, assignment, "reference") / f"{assignment}.html").read_text()
+    html = (runner.feedback(result.course, assignment, "reference") / f"{assignment}.html").read_text()
     assert all(f'src="data:image/png;base64,{figure}' in html for figure in drawn.values())
 
 
@@ -164,8 +168,8 @@ def pipeline_module_names(assignment):
     """The grader's test names and EXPORTS: none may appear in feedback."""
     import ast
 
-    from tfgrader.course import grader_module
+    from tfgrader.instructor.course import CourseLayout
 
-    tree = ast.parse(grader_module(COURSE, assignment).read_text())
+    tree = ast.parse(CourseLayout(COURSE).grader(assignment).read_text())
     return [node.name for node in tree.body
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")] + ["EXPORTS"]

@@ -18,10 +18,14 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tfgrader.instructor.course import CourseLayout, STAMP
+from tfgrader.wire import EXPORT_DIRNAME
+
 from conftest import WRONG_ANSWER, tiny_course
 
-from tfgrader.instructor import pipeline
-from tfgrader.instructor.progress import BatchProgress, summary
+
+from tfgrader.instructor.batch import schedule
+from tfgrader.instructor.batch.progress import BatchProgress, summary
 
 pytestmark = pytest.mark.slow
 A = "tiny"
@@ -37,7 +41,8 @@ def gradebook(course: Path) -> dict[str, float]:
 
 
 def stamped(course: Path) -> list[str]:
-    return sorted(p.parts[-4] for p in (course / "autograded").glob(f"*/{A}/.tfgrader/{pipeline.STAMP}"))
+    layout = CourseLayout(course)
+    return [student for student in layout.students(A) if layout.stamp(student, A).exists()]
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +89,12 @@ def test_killed_batch_resumes_without_losing_a_grade(course):
 def test_unchanged_batch_grades_nothing_and_a_changed_one_only_what_changed(course):
     """With every grade current, is nothing regraded; then is only the changed submission, then everyone after a grader change?"""
     assert stamped(course) == sorted(STUDENTS)  # (graded by the test above)
-    runs = pipeline.autograde_all(course, A)
+    runs = schedule.autograde_all(course, A)
     assert [r.skipped for r in runs] == [True] * len(STUDENTS)
 
-    path = course / "submitted" / "bob" / A / f"{A}.ipynb"
+    path = CourseLayout(course).submitted_notebook("bob", A)
     path.write_text(path.read_text().replace("answer = 0", "answer = 6 * 7"))
-    runs = {r.student: r for r in pipeline.autograde_all(course, A)}
+    runs = {r.student: r for r in schedule.autograde_all(course, A)}
     assert [s for s, r in runs.items() if not r.skipped] == ["bob"]
     assert gradebook(course) == dict(STUDENTS, bob=3.0)
 
@@ -97,7 +102,7 @@ def test_unchanged_batch_grades_nothing_and_a_changed_one_only_what_changed(cour
     grader.write_text(grader.read_text() + "\n# a changed grader\n")
     shown = io.StringIO()
     with BatchProgress(len(STUDENTS), "regrade", stream=shown) as progress:
-        runs = pipeline.autograde_all(course, A, workers=2, on_done=progress.done)
+        runs = schedule.autograde_all(course, A, workers=2, on_done=progress.done)
     assert [r.skipped for r in runs] == [False] * len(STUDENTS) and all(r.ok for r in runs)
     assert gradebook(course) == dict(STUDENTS, bob=3.0)
     assert summary(runs, 75).startswith("graded 4, skipped 0 as unchanged, failed 0, in 1 min 15 s")
@@ -106,10 +111,10 @@ def test_unchanged_batch_grades_nothing_and_a_changed_one_only_what_changed(cour
 
 def test_half_written_folder_is_thrown_away(course):
     """Is an autograded folder without a stamp (a run stopped half-way) regraded, with nothing of it left?"""
-    folder = course / "autograded" / "cy" / A
-    (folder / ".tfgrader" / pipeline.STAMP).unlink()
+    folder = CourseLayout(course).autograded("cy", A)
+    (folder / EXPORT_DIRNAME / STAMP).unlink()
     (folder / "half-written.txt").write_text("left by a killed run")
-    runs = {r.student: r for r in pipeline.autograde_all(course, A)}
+    runs = {r.student: r for r in schedule.autograde_all(course, A)}
     assert [s for s, r in runs.items() if not r.skipped] == ["cy"]
-    assert not (folder / "half-written.txt").exists() and (folder / ".tfgrader" / pipeline.STAMP).exists()
+    assert not (folder / "half-written.txt").exists() and (folder / EXPORT_DIRNAME / STAMP).exists()
     assert gradebook(course)["cy"] == 3.0

@@ -11,7 +11,9 @@ import pytest
 
 from conftest import WRONG_ANSWER, tiny_course
 
-from tfgrader.instructor import cli, pipeline
+from tfgrader.instructor import cli
+from tfgrader.instructor.batch import schedule
+from tfgrader.instructor.course import CourseLayout
 
 pytestmark = pytest.mark.slow
 A = "tiny"
@@ -22,10 +24,10 @@ def graded(tmp_path_factory):
     """The tiny course graded for four students: right, wrong, one stopped by the cell time limit, one unreadable."""
     course = tiny_course(tmp_path_factory.mktemp("report") / "course",
                          {"ada": (), "bob": WRONG_ANSWER, "cy": (("answer", "answer = 6 * 7", "while True:\n    pass"),)})
-    broken = course / "submitted" / "dee" / A / f"{A}.ipynb"
+    broken = CourseLayout(course).submitted_notebook("dee", A)
     broken.parent.mkdir(parents=True)
     broken.write_text('{"cells": [ not json')
-    pipeline.autograde_all(course, A, workers=2)
+    schedule.autograde_all(course, A, workers=2)
     return course
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from tfgrader.instructor import cli
+from tfgrader.instructor.batch import schedule
 
 
 def test_data_reports_missing_files_and_what_to_do(tmp_path, capsys):
@@ -35,8 +36,8 @@ def test_unknown_command_is_refused(capsys):
 
 def test_autograde_without_bubblewrap_stops_and_says_what_to_install(course, tmp_path, monkeypatch, capsys):
     """Without bubblewrap, does `tfgrader autograde` grade nothing and say what to install?"""
-    from tfgrader.instructor import sandbox
-    from tfgrader.instructor.validate import copy_course
+    from tfgrader.instructor.confine import sandbox
+    from tfgrader.instructor.course import copy_course
 
     scratch = copy_course(course, tmp_path / "course")
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
@@ -49,15 +50,15 @@ def test_autograde_without_bubblewrap_stops_and_says_what_to_install(course, tmp
 
 def test_sandbox_off_only_on_purpose(course, tmp_path, monkeypatch):
     """Is the sandbox on unless the course's config or TFGRADER_SANDBOX turns it off?"""
-    from tfgrader.instructor import pipeline
-    from tfgrader.instructor.validate import copy_course
+
+    from tfgrader.instructor.course import copy_course
 
     scratch = copy_course(course, tmp_path / "course")
     monkeypatch.delenv("TFGRADER_SANDBOX", raising=False)
-    assert pipeline.preflight(scratch) is True
+    assert schedule.preflight(scratch) is True
     monkeypatch.setenv("TFGRADER_SANDBOX", "off")
-    assert pipeline.preflight(scratch) is False
+    assert schedule.preflight(scratch) is False
     monkeypatch.delenv("TFGRADER_SANDBOX")
     with open(scratch / "nbgrader_config.py", "a") as config:
         config.write("\nc.SandboxedExecute.sandbox = False\n")
-    assert pipeline.preflight(scratch) is False
+    assert schedule.preflight(scratch) is False

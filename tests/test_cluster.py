@@ -12,7 +12,10 @@ import pytest
 
 from conftest import WRONG_ANSWER, tiny_course
 
-from tfgrader.instructor import cli, pipeline, report
+from tfgrader.instructor import cli
+from tfgrader.instructor.batch import schedule
+from tfgrader.instructor.course import CourseLayout
+from tfgrader.instructor.outputs import report
 
 pytestmark = pytest.mark.slow
 A = "tiny"
@@ -31,7 +34,7 @@ def test_cluster_with_postgres_grades_as_a_local_batch_with_sqlite(tmp_path_fact
                                                                    capsys):
     """Do two Dask workers writing to PostgreSQL give the same points and messages as local workers on SQLite?"""
     local = tiny_course(tmp_path_factory.mktemp("local") / "course", STUDENTS)
-    assert all(run.ok for run in pipeline.autograde_all(local, A, workers=2))
+    assert all(run.ok for run in schedule.autograde_all(local, A, workers=2))
     expected = points(local)
     assert [sum(score for _, score, _ in checks) for checks in expected.values()] == [3, 1, 2, 3, 3]
 
@@ -41,8 +44,8 @@ def test_cluster_with_postgres_grades_as_a_local_batch_with_sqlite(tmp_path_fact
     assert points(shared) == expected
     assert not (shared / "gradebook.db").exists()  # every grade went to PostgreSQL
     for student in expected:
-        record = json.loads((shared / "autograded" / student / A / ".tfgrader" / "results.json").read_text())
+        record = json.loads((CourseLayout(shared).results(student, A)).read_text())
         assert record["sandbox"] is True  # the sandbox and the trusted verdict ran on the workers
 
-    runs = pipeline.autograde_all(shared, A, scheduler=dask_scheduler)
+    runs = schedule.autograde_all(shared, A, scheduler=dask_scheduler)
     assert [run.skipped for run in runs] == [True] * 5  # a rerun on the cluster resumes too

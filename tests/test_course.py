@@ -5,9 +5,9 @@ import re
 import nbformat
 import pytest
 
-from tfgrader.instructor import pipeline, public
-from tfgrader.course import declared_checks, grader_module
-from tfgrader.instructor.validate import copy_course
+from tfgrader.instructor.authoring import public
+from tfgrader.instructor.course import copy_course, CourseLayout
+from tfgrader.wire.declarations import declared_checks
 
 from conftest import COURSE
 
@@ -26,7 +26,7 @@ def nbgrader_meta(cell):
 @pytest.mark.parametrize("assignment", COURSE_SOURCES)
 def test_check_cells_match_graders(course, assignment):
     """Does every hidden check cell name a grader check, with the same points, and vice versa?"""
-    declared = declared_checks(grader_module(course, assignment))
+    declared = declared_checks(CourseLayout(course).grader(assignment))
     in_notebook = {}
     for cell in cells(course / "source" / assignment / f"{assignment}.ipynb"):
         meta = nbgrader_meta(cell)
@@ -60,7 +60,7 @@ def test_release_holds_no_solution(course, assignment):
 def test_release_is_generated_from_source(course, assignment, tmp_path):
     """Is the committed release/ what nbgrader generates from source/ today?"""
     scratch = copy_course(course, tmp_path / "course")
-    pipeline.generate(scratch, assignment)
+    public.generate(scratch, assignment)
 
     def comparable(path):
         return [(c.cell_type, c.source, nbgrader_meta(c)) for c in cells(path)]
@@ -87,7 +87,7 @@ def test_notebooks_are_committed_without_outputs(course, folder):
 def test_grader_exports_are_valid(course, assignment):
     """Does every grader's EXPORTS name only known kinds with known options (checked before any kernel runs)?"""
     from tfgrader import wire
-    from tfgrader.course import requested
+    from tfgrader.wire.declarations import requested
 
-    parsed = wire.parse_exports(requested(grader_module(course, assignment)))
+    parsed = wire.parse_exports(requested(CourseLayout(course).grader(assignment)))
     assert parsed and all(spec["kind"] in wire.KINDS for spec in parsed.values())

@@ -1,15 +1,15 @@
 """The demo's machinery, on the tiny course: it generates, grades the reference
 and the first wrong sample, writes feedback and the class report, prints the
 gradebook, and a second run regrades nothing. (`./run demo` runs it on the six
-assignments; its wall time is in the README.)"""
+assignments; its wall time is in docs/benchmarks.md.)"""
 
 import re
 
 import pytest
 from conftest import TINY
 
-from tfgrader.instructor import demo
-from tfgrader.instructor.validate import copy_course
+from tfgrader.instructor.authoring import demo
+from tfgrader.instructor.course import copy_course, CourseLayout
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ def test_demo_grades_reports_and_then_has_nothing_left_to_grade(tmp_path):
     assert "- answer: `answer` is 0; it should be 6 times 7." in text
     assert "graded 2, skipped 0 as unchanged, failed 0" in text
     assert (course / "reports" / "tiny" / "index.html").is_file()
-    assert "`answer` is 0" in (course / "feedback" / "wrong_answer" / "tiny" / "tiny.html").read_text()
+    assert "`answer` is 0" in (CourseLayout(course).feedback("wrong_answer", "tiny") / "tiny.html").read_text()
 
     again = []
     assert demo.run(course, say=again.append, assignments=("tiny",)) == 0

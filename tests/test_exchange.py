@@ -20,7 +20,9 @@ import nbformat
 import pytest
 from conftest import tiny_course
 
-from tfgrader.instructor import pipeline, report
+from tfgrader.instructor.batch import runner, schedule
+from tfgrader.instructor.course import CourseLayout
+from tfgrader.instructor.outputs import report
 
 pytestmark = pytest.mark.slow
 A = "tiny"
@@ -65,7 +67,7 @@ def as_student(student: str, home: Path, exchange: Path, *args: str) -> subproce
 
 
 def as_instructor(course: Path, *args: str) -> subprocess.CompletedProcess:
-    proc = pipeline.nbgrader(course, *args)
+    proc = runner.nbgrader(course, *args)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
 
@@ -98,8 +100,8 @@ def test_release_fetch_submit_collect_grade_and_return_feedback(hub, tmp_path):
         as_student(student, home, exchange, "submit", A)
 
     as_instructor(course, "collect", A)
-    assert sorted(pipeline.students(course, A)) == sorted(ANSWERS)
-    assert all(run.ok for run in pipeline.autograde_all(course, A, workers=2))
+    assert sorted(CourseLayout(course).students(A)) == sorted(ANSWERS)
+    assert all(run.ok for run in schedule.autograde_all(course, A, workers=2))
     assert {row.student: row.score for row in report.scores(course, A)} == {"tfg_alice": 3.0, "tfg_bob": 1.0}
     as_instructor(course, "generate_feedback", A)
     as_instructor(course, "release_feedback", A)

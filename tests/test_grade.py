@@ -1,5 +1,5 @@
 """Tests for the clean grading process (tfgrader.grading + tfgrader.grading.plugin), the
-static reading of grader modules (tfgrader.course), on a toy grader module
+static reading of grader modules (tfgrader.wire.declarations), on a toy grader module
 without notebooks.
 
 The toy grader runs once in a real, sandboxed grading process (TensorFlow
@@ -21,9 +21,9 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from tfgrader.instructor import verdict  # noqa: E402
+from tfgrader.instructor.confine import verdict  # noqa: E402
 from tfgrader.data import DatasetUnavailable  # noqa: E402
-from tfgrader.course import declared_checks, requested  # noqa: E402
+from tfgrader.wire.declarations import declared_checks, requested  # noqa: E402
 from tfgrader.student.exports import export_all  # noqa: E402
 from tfgrader.grading.plugin import student_message  # noqa: E402
 from tfgrader.grading.submission import StudentError  # noqa: E402
@@ -116,11 +116,17 @@ def toy_module(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def toy_results(toy_module, tmp_path_factory) -> dict:
+def toy_graded(toy_module, tmp_path_factory):
     export_dir = tmp_path_factory.mktemp("exports")
     manifest = export_all(requested(toy_module), toy_namespace(), export_dir)
     assert all("file" in entry for entry in manifest.values()), manifest
-    return verdict.grade(toy_module, export_dir)  # in the sandbox, as autograding does
+    return verdict.grade(toy_module, export_dir)  # in the sandbox, as autograding does (a wire.Results)
+
+
+@pytest.fixture(scope="module")
+def toy_results(toy_graded) -> dict:
+    """The results in their JSON form, as results.json holds them."""
+    return toy_graded.to_json()
 
 
 def test_grade_passed_flags_and_points(toy_results):
@@ -134,19 +140,19 @@ def test_grade_passed_flags_and_points(toy_results):
     assert toy_results["duration_s"] > 0 and toy_results["sandbox"] is True
 
 
-def test_a_check_shows_its_plot_and_nothing_else_does(toy_results):
+def test_a_check_shows_its_plot_and_nothing_else_does(toy_results, toy_graded):
     """Does the plot a check draws cross as a PNG with that check only, and reach its cell as an image?"""
     import base64
 
-    from tfgrader.instructor.nbgrader_ext import _verdict_outputs
-    from tfgrader.wire import PNG_SIGNATURE
+    from tfgrader.instructor.preprocessors.verdict import verdict_outputs
+    from tfgrader.wire.results import PNG_SIGNATURE
 
     checks = toy_results["checks"]
     assert [name for name, c in checks.items() if "figure" in c] == ["fails_with_message"]
     assert base64.b64decode(checks["fails_with_message"]["figure"]).startswith(PNG_SIGNATURE)
-    error, image = _verdict_outputs("fails_with_message", checks)
+    error, image = verdict_outputs("fails_with_message", toy_graded)
     assert error.output_type == "error" and image.data["image/png"] == checks["fails_with_message"]["figure"]
-    assert len(_verdict_outputs("passes", checks)) == 1
+    assert len(verdict_outputs("passes", toy_graded)) == 1
 
 
 @pytest.mark.parametrize("figure", ["not base64 at all!", "aGVsbG8=", "iVBORw0KGgo" + "A" * 400_000, 42])
@@ -155,8 +161,9 @@ def test_a_plot_that_is_not_a_small_png_is_dropped(figure, tmp_path):
     from tfgrader import wire
 
     path = tmp_path / "results.json"
-    wire.write_json(path, {"checks": {"a": {"passed": True, "points": 1, "message": "", "figure": figure}}})
-    assert wire.read_results(path, {"a": 1}, "missing")["checks"]["a"] == {"passed": True, "points": 1, "message": ""}
+    path.write_text(json.dumps({"checks": {"a": {"passed": True, "points": 1, "message": "", "figure": figure}}}))
+    assert wire.Results.read(path, {"a": 1}, "missing").to_json()["checks"]["a"] == {
+        "passed": True, "points": 1, "message": ""}
 
 
 def test_grade_student_messages(toy_results):

@@ -30,8 +30,10 @@ from typing import Callable
 import nbformat
 import pytest
 
-from tfgrader.instructor import pipeline, report, samples
-from tfgrader.instructor.validate import copy_course
+from tfgrader.instructor.authoring import public, samples
+from tfgrader.instructor.batch import runner, schedule
+from tfgrader.instructor.course import copy_course, CourseLayout
+from tfgrader.instructor.outputs import report
 
 pytestmark = pytest.mark.slow
 TINY = Path(__file__).parent / "fixtures" / "tiny_course"
@@ -119,7 +121,7 @@ open(os.path.join(folder, "results.json"), "w").write(json.dumps(
     {"checks": {"answer": {"passed": True, "points": 2, "message": ""}}}))''')),
     Case("runtime_state", 1, "should be 6 times 7", answer=WRONG,
          code="import sys, tfgrader.student as s\ns._results = {'tiny': {'checks': {'answer': {'passed': True}}}}\n"
-              "sys.modules['tfgrader.instructor.verdict'] = s"),
+              "sys.modules['tfgrader.instructor.confine.verdict'] = s"),
     Case("exception_hooks", 1, "should be 6 times 7", answer=WRONG,
          code="import sys\nip = get_ipython()\nip.set_custom_exc((BaseException,), lambda *a, **k: None)\n"
               "ip.showtraceback = lambda *a, **k: None\nsys.excepthook = lambda *a: None"),
@@ -337,12 +339,12 @@ def cases(who: str) -> list[Case]:
 
 
 def corpus(course: Path, port: int, who: str) -> None:
-    pipeline.generate(course, A)
+    public.generate(course, A)
     reference = samples.reference(course, A)
     for student in HONEST:
         samples.submit(course, A, student, reference)
     for case in cases(who):
-        path = course / "submitted" / case.name / A / f"{A}.ipynb"
+        path = CourseLayout(course).submitted_notebook(case.name, A)
         path.parent.mkdir(parents=True)
         path.write_text(make(reference, case, course, port))
 
@@ -378,7 +380,7 @@ def batch(request, batches):
 
 
 def grade_here(course: Path, parent: Path) -> dict:
-    return {run.student: run for run in pipeline.autograde_all(course, A, workers=WORKERS)}
+    return {run.student: run for run in schedule.autograde_all(course, A, workers=WORKERS)}
 
 
 @dataclass
@@ -447,8 +449,8 @@ def grade_as_user(course: Path, parent: Path) -> dict:
                 subprocess.run(["setfacl", "-m", f"u:{TEST_USER}:x", str(folder)], check=True)
                 granted.append(folder)
     script = ("import json, sys\nfrom dataclasses import asdict\nfrom pathlib import Path\n"
-              "from tfgrader.instructor import pipeline\n"
-              "runs = pipeline.autograde_all(Path(sys.argv[1]), sys.argv[2], workers=int(sys.argv[3]))\n"
+              "from tfgrader.instructor.batch import schedule\n"
+              "runs = schedule.autograde_all(Path(sys.argv[1]), sys.argv[2], workers=int(sys.argv[3]))\n"
               "print(json.dumps([asdict(run) for run in runs]))")
     env = {key: os.environ[key] for key in ("PATH", "LANG", "TFGRADER_DATA_DIR", "TFGRADER_NO_DOWNLOAD",
                                             "PGPASSWORD", "TFGRADER_TEST_SECRET", "TF_CPP_MIN_LOG_LEVEL")
@@ -462,7 +464,7 @@ def grade_as_user(course: Path, parent: Path) -> dict:
         for folder in granted:
             subprocess.run(["setfacl", "-x", f"u:{TEST_USER}", str(folder)], check=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return {run["student"]: pipeline.Run(**run) for run in json.loads(proc.stdout.strip().splitlines()[-1])}
+    return {run["student"]: schedule.Run(**run) for run in json.loads(proc.stdout.strip().splitlines()[-1])}
 
 
 @pytest.mark.parametrize(("who", "case"), [(who, case) for who in WHO for case in cases(who)],
@@ -494,7 +496,7 @@ def test_nothing_outlives_the_batch(batch):
     or that graded it still running after the batch, and no control group of theirs left?"""
     import psutil
 
-    from tfgrader.instructor import cgroups
+    from tfgrader.instructor.confine import cgroups
 
     assert cgroups.left_behind() == []
 
@@ -508,26 +510,26 @@ def test_nothing_outlives_the_batch(batch):
 def test_feedback_leaks_nothing_of_the_graders(batch):
     """Does the feedback of every graded student carry messages but no grader code, name or server path?"""
     course, runs, scores = batch
-    proc = pipeline.nbgrader(course, "generate_feedback", A, "--force")
+    proc = runner.nbgrader(course, "generate_feedback", A, "--force")
     assert proc.returncode == 0, proc.stderr[-2000:]
     pages = list((course / "feedback").glob(f"*/{A}/{A}.html"))
     assert len(pages) == len([run for run in runs.values() if run.ok])
     for page in pages:
         html = page.read_text()
-        own = (course / "submitted" / page.parent.parent.name / A / f"{A}.ipynb").read_text()
+        own = (CourseLayout(course).submitted_notebook(page.parent.parent.name, A)).read_text()
         for secret in ("test_tiny", "EXPORTS", "HIDDEN TESTS", "tfgrader.check(", str(course),
                        "def test_", "submission.value"):
             assert secret not in html or secret in own, (page, secret)  # (a student may quote a path)
     failing = "edited_check" if "edited_check" in runs else "memory_hog"
     assert ("should be 6 times 7" if failing == "edited_check" else "more than 1 GB") in (
-        course / "feedback" / failing / A / f"{A}.html").read_text()
+        CourseLayout(course).feedback(failing, A) / f"{A}.html").read_text()
 
 
 def test_results_record_the_sandbox(batch):
     """Does every recorded result say the sandbox was on, and a stopped notebook why it stopped?"""
     course, runs, scores = batch
-    honest = json.loads((course / "autograded" / "honest_1" / A / ".tfgrader" / "results.json").read_text())
-    hog = json.loads((course / "autograded" / "memory_hog" / A / ".tfgrader" / "results.json").read_text())
+    honest = json.loads((CourseLayout(course).results("honest_1", A)).read_text())
+    hog = json.loads((CourseLayout(course).results("memory_hog", A)).read_text())
     assert honest["sandbox"] is True and hog["sandbox"] is True
     assert "more than 1 GB of memory" in hog["stopped"]
     shutil.rmtree(course / "feedback", ignore_errors=True)
@@ -537,9 +539,9 @@ def test_unsandboxed_grading_is_loud_and_marked(batch, monkeypatch):
     """Graded with the sandbox turned off on purpose, is it logged loudly and marked in the record and the report?"""
     course, runs, scores = batch
     monkeypatch.setenv("TFGRADER_SANDBOX", "off")
-    proc = pipeline.nbgrader(course, "autograde", A, "--student", "honest_2", "--force")
+    proc = runner.nbgrader(course, "autograde", A, "--student", "honest_2", "--force")
     assert proc.returncode == 0 and "SANDBOX OFF" in proc.stderr
-    record = json.loads((course / "autograded" / "honest_2" / A / ".tfgrader" / "results.json").read_text())
+    record = json.loads((CourseLayout(course).results("honest_2", A)).read_text())
     assert record["sandbox"] is False
     table = report.format_table(report.scores(course, A))
     assert [line for line in table.splitlines() if "UNSANDBOXED" in line][0].startswith("honest_2")
@@ -560,9 +562,9 @@ def test_no_file_outside_the_graded_folders_changed(batch):
 def test_results_record_what_held_the_limits(batch):
     """Does every result say what held the limits: a control group where this host lets the grading user make
     one (root here), else the watchdog?"""
-    from tfgrader.instructor import cgroups
+    from tfgrader.instructor.confine import cgroups
 
-    record = json.loads((batch.course / "autograded" / "honest_1" / A / ".tfgrader" / "results.json").read_text())
+    record = json.loads((CourseLayout(batch.course).results("honest_1", A)).read_text())
     expected = cgroups.available() if batch.who == "as_root" or os.getuid() != 0 else ""
     assert record["limits_by"].startswith(expected or "watchdog"), record["limits_by"]
     assert record["grader_limits_by"].startswith(expected or "watchdog"), record["grader_limits_by"]

@@ -1,4 +1,4 @@
-"""Tests for tfgrader.instructor.nbgrader_ext.SandboxedExecute on tiny in-memory notebooks:
+"""Tests for tfgrader.instructor.preprocessors.execute.SandboxedExecute on tiny in-memory notebooks:
 time bounds, and the sandbox's walls and limits, tried as a student would.
 
 The notebooks run in a real python3 kernel inside real bubblewrap, but import
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tfgrader.instructor import cgroups, sandbox
-from tfgrader.instructor.nbgrader_ext import SandboxedExecute
+from tfgrader.instructor.confine import cgroups, sandbox
+from tfgrader.instructor.preprocessors.execute import SandboxedExecute
 
 # A loop that a kernel interrupt cannot stop. (The loop
 # ``while True: try: pass / except BaseException: pass`` does not qualify:

@@ -1,4 +1,4 @@
-"""Tests for tfgrader.instructor.pipeline's batch runner, with nbgrader replaced by a stub
+"""Tests for tfgrader.instructor.batch: the scheduler and the nbgrader runner, with nbgrader replaced by a stub
 (the real pipeline runs in test_assignments.py, two students at a time)."""
 
 import threading
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tfgrader.instructor import pipeline
+from tfgrader.instructor.batch import runner, schedule, stamps
 
 
 def test_workers_grade_at_once_and_keep_the_order(monkeypatch, tmp_path):
@@ -21,11 +21,11 @@ def test_workers_grade_at_once_and_keep_the_order(monkeypatch, tmp_path):
         time.sleep(0.05 if student != "a" else 0.2)  # the first finishes last
         with lock:
             running[0] -= 1
-        return pipeline.Run(student, student != "c", "" if student != "c" else "broken")
+        return schedule.Run(student, student != "c", "" if student != "c" else "broken")
 
-    monkeypatch.setattr(pipeline, "autograde", fake_autograde)
-    monkeypatch.setattr(pipeline, "preflight", lambda course: True)
-    runs = pipeline.autograde_all(tmp_path, "x", names=["a", "b", "c", "d"], workers=2)
+    monkeypatch.setattr(schedule, "autograde", fake_autograde)
+    monkeypatch.setattr(schedule, "preflight", lambda course: True)
+    runs = schedule.autograde_all(tmp_path, "x", names=["a", "b", "c", "d"], workers=2)
     assert [r.student for r in runs] == ["a", "b", "c", "d"]
     assert [r.ok for r in runs] == [True, True, False, True]
     assert peak[0] == 2
@@ -38,11 +38,11 @@ def test_one_worker_by_default(monkeypatch, tmp_path):
 
     def fake_autograde(course, assignment, student, *options, **_):
         threads.add(threading.get_ident())
-        return pipeline.Run(student, True)
+        return schedule.Run(student, True)
 
-    monkeypatch.setattr(pipeline, "autograde", fake_autograde)
-    monkeypatch.setattr(pipeline, "preflight", lambda course: True)
-    assert [r.student for r in pipeline.autograde_all(tmp_path, "x", names=["a", "b", "c"])] == ["a", "b", "c"]
+    monkeypatch.setattr(schedule, "autograde", fake_autograde)
+    monkeypatch.setattr(schedule, "preflight", lambda course: True)
+    assert [r.student for r in schedule.autograde_all(tmp_path, "x", names=["a", "b", "c"])] == ["a", "b", "c"]
     assert threads == {threading.get_ident()}
 
 
@@ -54,15 +54,15 @@ def test_fingerprint_sees_every_input_and_follows_no_link(tmp_path):
         (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
     (tmp_path / "submitted/ada/a/a.ipynb").write_text("{}")
-    seen = {pipeline.fingerprint(tmp_path, "a", "ada")}
+    seen = {stamps.fingerprint(tmp_path, "a", "ada")}
     for path, text in (("submitted/ada/a/a.ipynb", "{ }"), ("graders/test_a.py", "# v1"),
                        ("source/a/a.ipynb", "{}"), ("nbgrader_config.py", "c = get_config()  # v2\n")):
         (tmp_path / path).write_text(text)
-        seen.add(pipeline.fingerprint(tmp_path, "a", "ada"))
+        seen.add(stamps.fingerprint(tmp_path, "a", "ada"))
     os.symlink("/etc/hostname", tmp_path / "submitted/ada/a/link")
-    seen.add(pipeline.fingerprint(tmp_path, "a", "ada"))
+    seen.add(stamps.fingerprint(tmp_path, "a", "ada"))
     assert len(seen) == 6
-    assert pipeline.fingerprint(tmp_path, "a", "ada") in seen  # the same inputs, the same fingerprint
+    assert stamps.fingerprint(tmp_path, "a", "ada") in seen  # the same inputs, the same fingerprint
 
 
 def test_nbgrader_runs_forked_from_the_warm_server_in_the_course(tmp_path):
@@ -70,26 +70,27 @@ def test_nbgrader_runs_forked_from_the_warm_server_in_the_course(tmp_path):
     status, as a process started anew would?"""
     import nbgrader
 
-    assert pipeline._can_fork()
+    assert runner._can_fork()
     (tmp_path / "nbgrader_config.py").write_text("c.CourseDirectory.course_id = 'warm'\n")
-    first, second = (pipeline.nbgrader(tmp_path, "--version") for _ in range(2))
+    first, second = (runner.nbgrader(tmp_path, "--version") for _ in range(2))
     assert first.returncode == second.returncode == 0
     assert first.stdout.splitlines()[-1] == f"nbgrader version {nbgrader.__version__}" == second.stdout.splitlines()[-1]
-    listed = pipeline.nbgrader(tmp_path, "db", "student", "list")
+    listed = runner.nbgrader(tmp_path, "db", "student", "list")
     assert listed.returncode == 0, listed.stderr
     assert (tmp_path / "gradebook.db").is_file()  # written where the course is
-    refused = pipeline.nbgrader(tmp_path, "autograde", "ps1", "--student", "nobody")
+    refused = runner.nbgrader(tmp_path, "autograde", "ps1", "--student", "nobody")
     assert refused.returncode == 1 and "No notebooks were matched" in refused.stderr
 
 
 SCRIPT = """
 import sys
-from tfgrader.instructor import pipeline
+
+from tfgrader.instructor.batch import runner
 
 print("top level", flush=True)
 for _ in range(2):
-    proc = pipeline.nbgrader(sys.argv[1], "--version")
-    print(pipeline._can_fork(), proc.returncode, proc.stdout.splitlines()[-1], flush=True)
+    proc = runner.nbgrader(sys.argv[1], "--version")
+    print(runner._can_fork(), proc.returncode, proc.stdout.splitlines()[-1], flush=True)
 """
 
 
@@ -116,7 +117,7 @@ def test_nbgrader_past_its_time_is_stopped(tmp_path):
     import subprocess
 
     with pytest.raises(subprocess.TimeoutExpired):
-        pipeline.nbgrader(tmp_path, "--version", timeout=0.001)
+        runner.nbgrader(tmp_path, "--version", timeout=0.001)
 
 
 def test_forked_children_ended_at_once_each_give_their_own_exit_code():
@@ -126,7 +127,7 @@ def test_forked_children_ended_at_once_each_give_their_own_exit_code():
     from concurrent.futures import ThreadPoolExecutor
 
     def run(n):
-        return pipeline._forked(os._exit, (n % 7,), timeout=60)
+        return runner._forked(os._exit, (n % 7,), timeout=60)
 
     with ThreadPoolExecutor(4) as pool:
         codes = list(pool.map(run, range(400)))
@@ -138,9 +139,9 @@ def test_a_batch_whose_memory_limits_do_not_fit_the_machine_is_named():
     than the machine has get a warning that says how many workers fit, and one that fits none?"""
     from pathlib import Path
 
-    from tfgrader.course import ASSIGNMENTS
+    from tfgrader.instructor.course import ASSIGNMENTS
 
     course = Path(__file__).resolve().parents[1]
-    assert pipeline.memory_fit(course, ASSIGNMENTS[4], 1) is None
-    warning = pipeline.memory_fit(course, ASSIGNMENTS[4], 10_000)
+    assert schedule.memory_fit(course, ASSIGNMENTS[4], 1) is None
+    warning = schedule.memory_fit(course, ASSIGNMENTS[4], 10_000)
     assert warning.startswith("10000 workers at 8 GB each") and "--workers" in warning

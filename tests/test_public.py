@@ -6,8 +6,9 @@ import textwrap
 import pytest
 from conftest import COURSE
 
-from tfgrader.course import ASSIGNMENTS, constant, declared_checks, grader_module, public_checks, requested
-from tfgrader.instructor import public
+from tfgrader.instructor.authoring import public
+from tfgrader.instructor.course import ASSIGNMENTS, CourseLayout
+from tfgrader.wire.declarations import constant, declared_checks, public_checks, requested
 
 GRADER = textwrap.dedent('''\
     """Grader docstring: SECRET_NOTES on how the thresholds were chosen."""
@@ -83,7 +84,7 @@ def test_no_public_check_writes_no_module(course):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_ships_public_checks_and_no_hidden_code(assignment):
     """Does release/ hold the public checks, and none of the hidden checks' code, helpers or notes?"""
-    module = grader_module(COURSE, assignment)
+    module = CourseLayout(COURSE).grader(assignment)
     shipped = (COURSE / "release" / assignment / public.FILENAME).read_text()
     grader = ast.parse(module.read_text())
     hidden = set(declared_checks(module)) - public_checks(module)

@@ -3,7 +3,7 @@ into submissions that carry several samples' faults."""
 
 import pytest
 
-from tfgrader.instructor.samples import WHOLE_CELL, Sample, carried, combined, covering
+from tfgrader.instructor.authoring.samples import carried, combined, covering, Sample, WHOLE_CELL
 
 
 def wrong(name, cell, *loses):

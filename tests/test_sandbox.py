@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from tfgrader.instructor import sandbox
+from tfgrader.instructor.confine import limits, sandbox, watchdog
 
 # 200 MB, every page written, then three forked copies that write nothing:
 # RSS counts the pages four times, their shares (PSS) once.
@@ -29,10 +29,10 @@ time.sleep(60)
 """
 
 
-def watched(code: str, memory_mb: int) -> tuple[sandbox.Watchdog, subprocess.Popen]:
+def watched(code: str, memory_mb: int) -> tuple[watchdog.Watchdog, subprocess.Popen]:
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stdout.readline().strip() == "ready"
-    dog = sandbox.Watchdog(proc.pid, sandbox.Limits(memory_bytes=memory_mb * 2**20, processes=10), interval_s=0.05)
+    dog = watchdog.Watchdog(proc.pid, limits.Limits(memory_bytes=memory_mb * 2**20, processes=10), interval_s=0.05)
     dog.start()
     return dog, proc
 
@@ -84,7 +84,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from tfgrader.instructor import cgroups  # noqa: E402
+from tfgrader.instructor.confine import cgroups  # noqa: E402
 
 REMOUNT = """
 import ctypes, os, sys
@@ -187,7 +187,7 @@ def test_cpu_and_memory_are_set_in_a_control_group_where_one_can_be_made():
     """Where this process may make control groups, does each sandbox run in its own, with cpu.max at its share of
     the cores and the memory limit set, and is the group gone when the sandbox is closed? Elsewhere, does the
     sandbox say that the watchdog holds the limits?"""
-    sb = sandbox.Sandbox(limits=sandbox.Limits(memory_bytes=300 * 2**20, cpus=0.5))
+    sb = sandbox.Sandbox(limits=limits.Limits(memory_bytes=300 * 2**20, cpus=0.5))
     command = sb.command([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(30)"])
     if not cgroups.available():
         assert sb.cgroup is None and sb.enforced_by().startswith("watchdog")
@@ -209,8 +209,8 @@ def test_memory_over_the_limit_in_a_sandbox_is_named():
     """Does a sandboxed process that passes its memory limit end with the limit named, whichever (the kernel's
     control group or the watchdog) stopped it?"""
     hog = "held = bytearray(700 * 2**20)\nheld[::4096] = b'x' * len(held[::4096])\nimport time; time.sleep(30)"
-    sb = sandbox.Sandbox(limits=sandbox.Limits(memory_bytes=300 * 2**20))
-    proc, reason = sandbox.run(sb, [sys.executable, "-c", hog], timeout_s=60)
+    sb = sandbox.Sandbox(limits=limits.Limits(memory_bytes=300 * 2**20))
+    proc, reason = watchdog.run(sb, [sys.executable, "-c", hog], timeout_s=60)
     assert proc is None and reason == "your notebook used more than 300 MB of memory"
 
 
@@ -220,7 +220,7 @@ def test_groups_left_by_a_killed_grading_are_swept():
     if not cgroups.available():
         assert cgroups.left_behind() == []
         return
-    maker = subprocess.run([sys.executable, "-c", "from tfgrader.instructor import cgroups\n"
+    maker = subprocess.run([sys.executable, "-c", "from tfgrader.instructor.confine import cgroups\n"
                             "g = cgroups.Cgroup.create(cgroups.Want(2**30, 100, 1))\nprint(g.folders['pids'])"],
                            capture_output=True, text=True, check=True)
     folder = Path(maker.stdout.strip())
@@ -231,7 +231,7 @@ def test_groups_left_by_a_killed_grading_are_swept():
 
 def test_without_libseccomp_the_sandbox_says_what_to_install(monkeypatch):
     """Where libseccomp cannot be loaded, does the sandbox refuse to start, saying what to install?"""
-    from tfgrader.instructor import seccomp
+    from tfgrader.instructor.confine import seccomp
 
     def missing(out):
         raise seccomp.SeccompUnavailable(seccomp.INSTALL_HINT + " (libseccomp.so.2: cannot open shared object file)")

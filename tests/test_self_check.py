@@ -14,7 +14,7 @@ import pytest
 from conftest import tiny_course
 from nbclient import NotebookClient
 
-from tfgrader.instructor import samples
+from tfgrader.instructor.authoring import samples
 
 pytestmark = pytest.mark.slow
 

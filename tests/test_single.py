@@ -13,7 +13,10 @@ import pytest
 import xmlschema
 from conftest import WRONG_ANSWER, tiny_course
 
-from tfgrader.instructor import cli, pipeline, report
+from tfgrader.instructor import cli
+from tfgrader.instructor.batch import schedule
+from tfgrader.instructor.course import CourseLayout
+from tfgrader.instructor.outputs import report
 
 pytestmark = pytest.mark.slow
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -35,8 +38,8 @@ def grade(course: Path, notebook: Path, assignment: str, out: Path) -> tuple[int
 def tiny(tmp_path_factory):
     """The tiny course, with a right and a wrong notebook graded as an nbgrader batch for comparison."""
     course = tiny_course(tmp_path_factory.mktemp("single") / "course", {"right": (), "wrong": WRONG_ANSWER})
-    notebooks = {student: course / "submitted" / student / A / f"{A}.ipynb" for student in ("right", "wrong")}
-    pipeline.autograde_all(course, A, workers=2)
+    notebooks = {student: CourseLayout(course).submitted_notebook(student, A) for student in ("right", "wrong")}
+    schedule.autograde_all(course, A, workers=2)
     batch = {row.student: row for row in report.scores(course, A)}
     return course, notebooks, batch
 

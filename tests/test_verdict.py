@@ -1,5 +1,5 @@
-"""Tests for the trusted side of grading (tfgrader.instructor.verdict and
-tfgrader.instructor.sandbox): the export folder read as hostile input, the
+"""Tests for the trusted side of grading (tfgrader.instructor.confine.verdict and
+tfgrader.instructor.confine): the export folder read as hostile input, the
 grading process's confinement, and how its failures reach the student.
 
 Grader modules here are tiny and need no TensorFlow.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tfgrader import wire
-from tfgrader.instructor import sandbox, verdict
+from tfgrader.instructor.confine import sandbox, verdict
 
 PROBE_GRADER = textwrap.dedent('''
     import os
@@ -72,7 +72,7 @@ def probe(tmp_path, course) -> Path:
 
 def test_grading_process_is_confined(probe, tmp_path):
     """Does the sandboxed grading process see no course files, reach no network and leave its input unwritten?"""
-    results = verdict.grade(probe, export(tmp_path / "export", answer=42))
+    results = verdict.grade(probe, export(tmp_path / "export", answer=42)).to_json()
     assert results["sandbox"] is True
     assert {n: (c["passed"], c["message"]) for n, c in results["checks"].items()} == {
         "answer": (True, ""), "walls": (True, "")}
@@ -80,7 +80,7 @@ def test_grading_process_is_confined(probe, tmp_path):
 
 def test_grading_stopped_by_its_time_limit(probe, tmp_path):
     """Is a grading process that runs too long stopped, every check failing with the reason?"""
-    results = verdict.grade(probe, export(tmp_path / "export", answer=42), timeout_s=0.5)
+    results = verdict.grade(probe, export(tmp_path / "export", answer=42), timeout_s=0.5).to_json()
     assert {c["message"] for c in results["checks"].values()} == {
         "Grading was stopped: it ran longer than 0.5 s."}
 
@@ -88,7 +88,7 @@ def test_grading_stopped_by_its_time_limit(probe, tmp_path):
 def test_grading_process_that_cannot_start(probe, tmp_path, monkeypatch):
     """When the grading process cannot even start, does each check say so, without a traceback?"""
     monkeypatch.setattr(sys, "executable", "/bin/false")
-    results = verdict.grade(probe, export(tmp_path / "export", answer=42), sandboxed=False)
+    results = verdict.grade(probe, export(tmp_path / "export", answer=42), sandboxed=False).to_json()
     assert {c["message"] for c in results["checks"].values()} == {
         "The grader could not run (no output); please tell your instructor."}
     assert results["sandbox"] is False
@@ -141,7 +141,7 @@ def test_read_results_keeps_declared_checks_only(tmp_path):
     path.write_text(json.dumps({"checks": {"a": {"passed": True, "points": 99, "message": ""},
                                            "b": {"passed": "yes"}, "extra": {"passed": True}},
                                 "duration_s": 1.5}))
-    results = wire.read_results(path, {"a": 2, "b": 3, "c": 1}, "missing")
+    results = wire.Results.read(path, {"a": 2, "b": 3, "c": 1}, "missing").to_json()
     assert results == {"checks": {"a": {"passed": True, "points": 2, "message": ""},
                                   "b": {"passed": False, "points": 3, "message": "missing"},
                                   "c": {"passed": False, "points": 1, "message": "missing"}},

@@ -3,7 +3,7 @@
 It runs one assignment's hidden grader module under pytest against the files a
 submission exported, and writes :data:`tfgrader.wire.RESULTS`. The instructor
 side starts it in a sandbox that sees only those files (see
-:mod:`tfgrader.instructor.verdict`). It never imports the student's code; TensorFlow starts
+:mod:`tfgrader.instructor.confine.verdict`). It never imports the student's code; TensorFlow starts
 once here for all checks.
 
 With ``--wait``, it starts early: it imports pytest and what the grader module
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from tfgrader import wire
-from tfgrader.course import declared_checks, parse
+from tfgrader.wire.declarations import declared_checks, parse
 
 NOT_RUN = "This check did not run because the grader failed to start; please tell your instructor."
 
@@ -69,9 +69,9 @@ def warm_up(module: Path) -> None:
 
 def complete_results(module: Path, out: Path, duration_s: float) -> None:
     """Make sure every declared check has a result, even if pytest broke early."""
-    results = wire.read_results(out, declared_checks(module), NOT_RUN)
-    results["duration_s"] = round(duration_s, 2)
-    wire.write_json(out, results)
+    results = wire.Results.read(out, declared_checks(module), NOT_RUN)
+    results.duration_s = round(duration_s, 2)
+    results.write(out)
 
 
 if __name__ == "__main__":

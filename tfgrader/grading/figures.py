@@ -4,7 +4,7 @@ Where looking beats reading, a check draws what the grader measured: its own
 retraining against the threshold, predictions against the truth, a
 regularized run against its unregularized twin. :func:`attach` keeps the
 figure as a PNG for the check that is running (the plugin knows which); the
-results carry it as base64 and :mod:`tfgrader.instructor.nbgrader_ext` shows
+results carry it as base64 and :mod:`tfgrader.instructor.preprocessors.verdict` shows
 it under the check's verdict. A figure never decides anything, and drawing
 one never fails a check.
 """

@@ -13,22 +13,26 @@ tracebacks never reach the student.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tfgrader import wire
+from tfgrader.wire import CheckResult, Results
+from tfgrader.wire.declarations import check_of_test
+from tfgrader.wire.messages import COULD_NOT_RUN, DID_NOT_PASS
 from tfgrader.data import DatasetUnavailable
 from tfgrader.grading import figures
 from tfgrader.grading.submission import StudentError, Submission
 
-_results: dict[str, dict] = {}
+_results: dict[str, CheckResult] = {}
 
 
 def check(points: int, public: bool = False):
     """Declare a grader test as a check worth ``points``. A ``public`` check
     ships with the release, for students to run before they submit (see
-    :mod:`tfgrader.instructor.public`): it must need no long training, and its
+    :mod:`tfgrader.instructor.authoring.public`): it must need no long training, and its
     code is no secret."""
     return pytest.mark.tfgrader_check(points=points, public=public)
 
@@ -47,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def submission(request: pytest.FixtureRequest) -> Submission:
     """The submission being graded."""
-    from tfgrader.course import requested
+    from tfgrader.wire.declarations import requested
 
     module = request.config.getoption("--tfgrader-module")
     exports = wire.parse_exports(requested(Path(module))) if module else {}
@@ -66,7 +70,7 @@ def _deterministic() -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    figures.current = item.name.removeprefix("test_") if item.get_closest_marker("tfgrader_check") else None
+    figures.current = check_of_test(item.name) if item.get_closest_marker("tfgrader_check") else None
     try:
         return (yield)
     finally:
@@ -79,22 +83,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     marker = item.get_closest_marker("tfgrader_check")
     if marker is None:
         return report
-    name = item.name.removeprefix("test_")
-    result = _results.setdefault(name, {"passed": True, "points": marker.kwargs["points"], "message": ""})
-    if report.failed and result["passed"]:
-        result.update(passed=False, message=student_message(call.excinfo.value))
-    elif report.skipped and result["passed"]:
-        result.update(passed=False, message="This check could not run.")
+    name = check_of_test(item.name)
+    result = _results.setdefault(name, CheckResult.of(name, True, marker.kwargs["points"]))
+    if report.failed and result.passed:
+        _results[name] = CheckResult.of(name, False, result.max_score, student_message(call.excinfo.value))
+    elif report.skipped and result.passed:
+        _results[name] = CheckResult.of(name, False, result.max_score, COULD_NOT_RUN)
     return report
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     out = session.config.getoption("--tfgrader-out")
-    for name, result in _results.items():
-        if figures.taken(name):
-            result["figure"] = figures.taken(name)
+    checks = [replace(result, figure=figures.taken(name)) if figures.taken(name) else result
+              for name, result in _results.items()]
     if out:
-        wire.write_json(Path(out), {"checks": _results})
+        Results(checks).write(Path(out))
 
 
 def student_message(exc: BaseException) -> str:
@@ -105,7 +108,7 @@ def student_message(exc: BaseException) -> str:
         message = str(exc).split("\nassert ")[0].strip()
         if message and not message.startswith("assert "):
             return message
-        return "This check did not pass."
+        return DID_NOT_PASS
     detail = wire.one_line(exc, 200)
     if isinstance(exc, DatasetUnavailable):
         return f"The grader could not load its copy of the data; please tell your instructor ({detail})."

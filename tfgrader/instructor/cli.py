@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--workers", type=int, default=None,
                                  help="students graded at once, each in its own process "
                                       "(default: TFGRADER_WORKERS, else 1; about the number of cores)")
+        if name == "validate":
+            command.add_argument("--quick", action="store_true",
+                                 help="grade a covering set of the samples, packed up to three faults a submission "
+                                      "(each check still failed by one), instead of every sample alone")
         if name == "autograde":
             command.add_argument("--force", action="store_true",
                                  help="regrade every submission, also those unchanged since they were graded")
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     grade_cmd.add_argument("--json", type=Path, help="write Gradescope's results.json here")
     grade_cmd.add_argument("--junit", type=Path, help="write JUnit XML here, one testcase per check")
     args = parser.parse_args(argv)
-    from tfgrader.instructor.sandbox import SandboxUnavailable
+    from tfgrader.instructor.confine.sandbox import SandboxUnavailable
 
     try:
         return COMMANDS[args.command](args)
@@ -78,23 +82,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _course(args: argparse.Namespace) -> Path:
-    from tfgrader.course import find_course_dir
+    from tfgrader.instructor.course import find_course_dir
 
     return args.course.resolve() if args.course else find_course_dir()
 
 
 def demo(args: argparse.Namespace) -> int:
-    from tfgrader.instructor import demo as demo_module
+    from tfgrader.instructor.authoring import demo as demo_module
 
     return demo_module.run(_course(args))
 
 
 def generate(args: argparse.Namespace) -> int:
-    from tfgrader.instructor import pipeline
+    from tfgrader.instructor.authoring.public import generate as generate_assignment
 
     course = _course(args)
     for assignment in args.assignments:
-        pipeline.generate(course, assignment)
+        generate_assignment(course, assignment)
         print(f"{assignment}: release/{assignment}/ generated")
     return 0
 
@@ -117,26 +121,28 @@ def data(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from tfgrader.instructor.validate import format_outcomes, validate as run_validation
+    from tfgrader.instructor.authoring.validate import format_outcomes, validate as run_validation
 
     with tempfile.TemporaryDirectory(prefix="tfgrader-validate-") as scratch:
-        outcomes = run_validation(_course(args), args.assignment, Path(scratch) / "course", workers=args.workers)
+        outcomes = run_validation(_course(args), args.assignment, Path(scratch) / "course", workers=args.workers,
+                                  quick=args.quick)
     print(format_outcomes(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
 
 
 def autograde(args: argparse.Namespace) -> int:
-    from tfgrader.instructor import pipeline, report
-
-    from tfgrader.instructor.progress import BatchProgress, summary
+    from tfgrader.instructor.batch import schedule
+    from tfgrader.instructor.batch.progress import BatchProgress, summary
+    from tfgrader.instructor.course import CourseLayout
+    from tfgrader.instructor.outputs import report
 
     course = _course(args)
-    if args.scheduler and pipeline.db_url(course).startswith("sqlite"):
+    if args.scheduler and CourseLayout(course).db_url().startswith("sqlite"):
         print("tfgrader: the gradebook is SQLite, which workers on other machines must not share; set "
-              "c.CourseDirectory.db_url to a PostgreSQL URL in nbgrader_config.py (see the README).", file=sys.stderr)
+              "c.CourseDirectory.db_url to a PostgreSQL URL in nbgrader_config.py (see docs/operating.md).", file=sys.stderr)
     started = time.monotonic()
-    with BatchProgress(len(pipeline.students(course, args.assignment)), f"autograde {args.assignment}") as shown:
-        runs = pipeline.autograde_all(course, args.assignment, workers=args.workers, force=args.force,
+    with BatchProgress(len(CourseLayout(course).students(args.assignment)), f"autograde {args.assignment}") as shown:
+        runs = schedule.autograde_all(course, args.assignment, workers=args.workers, force=args.force,
                                       scheduler=args.scheduler, on_done=shown.done)
     problems = {r.student: r.error for r in runs if not r.ok}
     print(report.format_table(report.scores(course, args.assignment), problems))
@@ -148,7 +154,7 @@ def grade(args: argparse.Namespace) -> int:
     """Exit 0 when grading ran, whatever the score; 2 when it could not run."""
     import json
 
-    from tfgrader.instructor import report, single
+    from tfgrader.instructor.outputs import report, single
 
     try:
         score = single.grade(_course(args), args.notebook.resolve(), args.assignment)
@@ -156,24 +162,24 @@ def grade(args: argparse.Namespace) -> int:
         print(f"tfgrader grade: cannot grade: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        args.json.write_text(json.dumps(single.gradescope(score), indent=1) + "\n")
+        args.json.write_text(json.dumps(score.gradescope(), indent=1) + "\n")
     if args.junit:
-        args.junit.write_text(single.junit(score))
+        args.junit.write_text(score.junit())
     print(report.format_table([score]))
     return 0
 
 
 def export(args: argparse.Namespace) -> int:
-    from tfgrader.course import ASSIGNMENTS
-    from tfgrader.instructor import class_report
+    from tfgrader.instructor.course import ASSIGNMENTS
+    from tfgrader.instructor.outputs import canvas
 
-    class_report.write_canvas_csv(_course(args), args.assignments or list(ASSIGNMENTS), args.canvas)
+    canvas.write_canvas_csv(_course(args), args.assignments or list(ASSIGNMENTS), args.canvas)
     print(f"Canvas gradebook: {args.canvas} (Grades > Import in Canvas)")
     return 0
 
 
 def report_cmd(args: argparse.Namespace) -> int:
-    from tfgrader.instructor import class_report, report
+    from tfgrader.instructor.outputs import class_report, report
 
     course = _course(args)
     rows = report.scores(course, args.assignment)

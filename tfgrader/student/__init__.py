@@ -6,7 +6,7 @@ It does three things only:
   so training can be shortened;
 - :func:`export_for_grading` writes the objects a grader asks for into the
   export folder. The instructor side calls it once, after the student's last
-  cell, in the sandboxed kernel (see :mod:`tfgrader.instructor.nbgrader_ext`);
+  cell, in the sandboxed kernel (see :mod:`tfgrader.instructor.preprocessors.execute`);
 - :func:`check` stands in the hidden check cells. Autograding never runs
   those cells in the kernel: their outputs are written by the trusted side;
 - :func:`self_check` lets the student run the assignment's public checks
@@ -19,12 +19,21 @@ then measured honestly in a separate, confined process.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+from tfgrader import wire
 from tfgrader.student.exports import export_all
 from tfgrader.student.self_check import self_check
+from tfgrader.wire import messages
+
+# Run by hand, a check asks the instructor side in a process of its own (see check()).
+BY_HAND = "tfgrader.instructor.authoring.by_hand"
+NO_COURSE = 3
 
 __all__ = ["CheckFailed", "autograding", "check", "export_for_grading", "self_check"]
 
@@ -49,27 +58,34 @@ def check(assignment: str, name: str) -> None:
     When nbgrader autogrades, this cell is not run in the kernel: the trusted
     side fills its output with the verdict. Run by hand, it grades the
     notebook the same way (export, then the sandboxed grading process) where
-    the course's graders are at hand, as for an instructor writing ``source/``.
+    the course's graders are at hand, as for an instructor writing ``source/``:
+    the instructor side is asked in processes of its own
+    (:mod:`tfgrader.instructor.authoring.by_hand`), never imported here.
     """
-    from tfgrader.course import find_course_dir, grader_module, requested
-
-    try:
-        course = find_course_dir()
-    except FileNotFoundError:
+    asked = _by_hand("exports", assignment)
+    if asked.returncode == NO_COURSE:
         print(f"Check '{name}' runs when your notebook is graded.")
         return
-    from tfgrader.instructor import verdict
-
-    module = grader_module(course, assignment)
-    export_dir = Path.cwd() / ".tfgrader" / "export"
+    export_dir = Path.cwd() / wire.EXPORT_DIRNAME / "export"
     export_dir.mkdir(parents=True, exist_ok=True)
-    export_for_grading(requested(module), str(export_dir))
-    result = verdict.grade(module, export_dir)["checks"].get(name)
+    export_for_grading(json.loads(asked.stdout), str(export_dir))
+    out = export_dir.parent / wire.RESULTS
+    _by_hand("grade", assignment, str(export_dir), str(out))
+    results = wire.Results.load(out)
+    result = results.check(name) if results else None
     if result is None:
-        raise CheckFailed(f"The grader has no check called {name!r}.")
-    if not result["passed"]:
-        raise CheckFailed(result["message"])
-    print(f"Passed: {name} ({result['points']:g} point{'s' if result['points'] != 1 else ''})")
+        raise CheckFailed(messages.no_such_check(name))
+    if not result.passed:
+        raise CheckFailed(result.message or messages.DID_NOT_PASS)
+    print(messages.passed(name, result.max_score))
+
+
+def _by_hand(*args: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", BY_HAND, *args], capture_output=True, text=True)
+    if proc.returncode not in (0, NO_COURSE):
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CheckFailed(f"The check could not run: {messages.one_line(last)}")
+    return proc
 
 
 class CheckFailed(Exception):

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from tfgrader.student.encode import ExportError, plain, write_json
-from tfgrader.wire import DIRECTORY, one_line
+from tfgrader.wire import DIRECTORY, MAX_FILE_BYTES, one_line
 
-MAX_FILE_BYTES = 512 * 2**20
 MAX_DIR_COPIES, MAX_DIR_NAMES = 30, 1000
 
 

@@ -2,7 +2,7 @@
 
 The release ships ``public_checks.py`` beside the notebook: the checks the
 instructor marked public, cut from the hidden grader (see
-:mod:`tfgrader.instructor.public`). This exports the objects they read from
+:mod:`tfgrader.instructor.authoring.public`). This exports the objects they read from
 the notebook's namespace, exactly as grading does, and runs them in a separate
 Python process (``python -I -m tfgrader.grading``). Each check then shows as
 passed, failed with its message, or "checked only when graded". It never
@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 from tfgrader import wire
+from tfgrader.wire.declarations import constant, declared_checks, requested
+from tfgrader.wire import messages
+from tfgrader.wire.messages import plural
 
 PUBLIC_CHECKS = "public_checks.py"
 HIDDEN = "checked only when graded"
@@ -55,16 +58,15 @@ class SelfCheck:
         text = f"{len(self.passed)} of {len(public)} public checks passed"
         if hidden:
             points = sum(r[2] for r in hidden)
-            text += (f"; {len(hidden)} more check{'s' if len(hidden) != 1 else ''} "
-                     f"({points:g} point{'s' if points != 1 else ''}) {'are' if len(hidden) != 1 else 'is'} "
-                     f"{HIDDEN}, so this is not your grade")
+            text += (f"; {plural(len(hidden), 'more check', 'more checks')} ({plural(points, 'point')}) "
+                     f"{'are' if len(hidden) != 1 else 'is'} {HIDDEN}, so this is not your grade")
         return text + f" (took {self.seconds:.0f} s)."
 
     def __repr__(self) -> str:
         lines = [f"Self-check of {self.assignment}:"]
         for name, status, points, message in self.rows():
             lines.append(f"  {status.upper() if status == 'failed' else status:<7} {name} "
-                         f"({points:g} point{'s' if points != 1 else ''})" + (f": {message}" if message else ""))
+                         f"({plural(points, 'point')})" + (f": {message}" if message else ""))
         return "\n".join([*lines, self.summary()])
 
     def _repr_html_(self) -> str:
@@ -108,11 +110,10 @@ def self_check(name: str | None = None, folder: str | os.PathLike | None = None,
         return report
     for check, status, points, message in report.rows():
         if check == name:
-            points_text = f"{points:g} point{'s' if points != 1 else ''}"
             if status == "failed":
                 raise CheckFailed(message)
-            print(f"Passed: {name} ({points_text}; a public check)" if status == "passed"
-                  else f"{name} ({points_text}) is {HIDDEN}.")
+            print(messages.passed(name, points, "a public check") if status == "passed"
+                  else f"{name} ({plural(points, 'point')}) is {HIDDEN}.")
             return None
     raise CheckFailed(f"This assignment has no check called {name!r}.")
 
@@ -123,7 +124,6 @@ def validating() -> bool:
 
 
 def _run(module: Path, timeout_s: float) -> SelfCheck:
-    from tfgrader.course import constant, declared_checks, requested
     from tfgrader.student import export_for_grading
 
     started = time.monotonic()
@@ -133,14 +133,14 @@ def _run(module: Path, timeout_s: float) -> SelfCheck:
         export, out = Path(scratch) / "export", Path(scratch) / wire.RESULTS
         export.mkdir()
         export_for_grading(requested(module), str(export))
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PY_COLORS": "0", "CUDA_VISIBLE_DEVICES": ""}
         try:
-            proc = subprocess.run([sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(export),
-                                   "--out", str(out)], env=env, cwd=export, capture_output=True, text=True,
+            proc = subprocess.run(wire.grading_command(sys.executable, str(module), str(export), str(out)),
+                                  env={**os.environ, **wire.QUIET_ENV}, cwd=export, capture_output=True, text=True,
                                   timeout=timeout_s)
             missing = NOT_RUN.format(f"the checking process failed ({wire.one_line(proc.stderr, 200)})"
                                      if proc.returncode else "no result")
         except subprocess.TimeoutExpired:
             missing = NOT_RUN.format(f"checking took longer than {timeout_s:g} s")
-        results = wire.read_results(out, declared_checks(module), missing)["checks"]
+        results = {c.name: {"passed": c.passed, "message": c.message}
+                   for c in wire.Results.read(out, declared_checks(module), missing).checks}
     return SelfCheck(module.parent.name, checks, results, time.monotonic() - started)

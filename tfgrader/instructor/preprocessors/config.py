@@ -1,9 +1,9 @@
-"""The nbgrader settings every course built on tfgrader needs. Instructor side.
+"""The nbgrader settings every course built on tfgrader needs.
 
 A course's ``nbgrader_config.py`` calls :func:`configure` and then sets what
 is its own (limits, timeouts)::
 
-    from tfgrader.instructor.config import configure
+    from tfgrader.instructor.preprocessors.config import configure
     c = get_config()
     configure(c, course_id="tf-keras-week")
     c.SandboxedExecute.memory_limit = "4G"
@@ -18,7 +18,11 @@ from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, GetGrades,
     IgnorePattern, LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
-from tfgrader.instructor.nbgrader_ext import CheckSummary, RestoreCells, SandboxedExecute, TrustedVerdict
+from tfgrader import wire
+from tfgrader.instructor.preprocessors.execute import SandboxedExecute
+from tfgrader.instructor.preprocessors.feedback import CheckSummary
+from tfgrader.instructor.preprocessors.restore import RestoreCells
+from tfgrader.instructor.preprocessors.verdict import TrustedVerdict
 
 
 def configure(c, course_id: str) -> None:
@@ -28,7 +32,7 @@ def configure(c, course_id: str) -> None:
     c.CourseDirectory.course_id = course_id
     # Paths stay relative to the course folder, so the course works from any checkout.
     c.CourseDirectory.root = "."
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".tfgrader", "training_*"]
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", wire.EXPORT_DIRNAME, "training_*"]
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfgrader import wire
-from tfgrader.instructor import pipeline, report
+from tfgrader.instructor.batch import stamps
+from tfgrader.instructor.course import CourseLayout
+from tfgrader.instructor.outputs import report
+from tfgrader.wire import Results
 
 
 @dataclass(frozen=True)
@@ -28,25 +29,24 @@ class Trouble:
     what: str
 
 
-def gather(course: Path, assignment: str) -> tuple[list[report.Score], dict[str, float], list[Trouble]]:
+def gather(course: Path, assignment: str) -> tuple[list[Results], dict[str, float], list[Trouble]]:
     """The scores, each graded student's grading time, and the batch's failures."""
     rows = report.scores(course, assignment)
     seconds, troubles = {}, []
     for row in rows:
-        record = course / "autograded" / row.student / assignment / wire.EXPORT_DIRNAME
-        try:
-            seconds[row.student] = json.loads((record / pipeline.STAMP).read_text())["seconds"]
-        except (OSError, ValueError, KeyError):
-            pass
+        stamp = stamps.read(course, assignment, row.student) or {}
+        if isinstance(stamp.get("seconds"), (int, float)):
+            seconds[row.student] = stamp["seconds"]
         if row.stopped:
             troubles.append(Trouble(row.student, f"stopped: {row.stopped}"))
-    for student in pipeline.students(course, assignment):
-        if not (course / "autograded" / student / assignment / wire.EXPORT_DIRNAME / pipeline.STAMP).exists():
+    layout = CourseLayout(course)
+    for student in layout.students(assignment):
+        if not layout.stamp(student, assignment).exists():
             troubles.append(Trouble(student, "not graded: nbgrader could not read or run the notebook"))
     return rows, seconds, troubles
 
 
-def write_csv(rows: list[report.Score], path: Path) -> None:
+def write_csv(rows: list[Results], path: Path) -> None:
     """One row per student: the total, then each check's points."""
     checks = _check_names(rows)
     with path.open("w", newline="") as out:
@@ -102,7 +102,7 @@ def write_html(course: Path, assignment: str, folder: Path) -> Path:
     return path
 
 
-def _check_names(rows: list[report.Score]) -> list[str]:
+def _check_names(rows: list[Results]) -> list[str]:
     names: list[str] = []
     for row in rows:
         names += [c.name for c in row.checks if c.name not in names]
@@ -146,29 +146,3 @@ img {{ max-width: 100%; }}
 </body>
 </html>
 """
-
-
-# Canvas's gradebook import: these columns first, then one column per
-# assignment; the second row gives each assignment's points possible.
-CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-
-
-def write_canvas_csv(course: Path, assignments: list[str], path: Path) -> None:
-    """A gradebook CSV that Canvas's Grades > Import accepts: students are
-    matched by their login (the nbgrader student id as ``SIS Login ID``), and
-    each assignment's column is created on import, or updated when it is
-    renamed to ``Name (canvas id)`` first."""
-    totals: dict[str, dict[str, float]] = {}
-    possible: dict[str, float] = {}
-    for assignment in assignments:
-        for row in report.scores(course, assignment):
-            totals.setdefault(row.student, {})[assignment] = row.score
-            possible[assignment] = row.max_score
-    with path.open("w", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([*CANVAS_COLUMNS, *assignments])
-        writer.writerow(["    Points Possible", "", "", "", "", *(f"{possible.get(a, 0):g}" for a in assignments)])
-        for student in sorted(totals):
-            scores = totals[student]
-            writer.writerow([student, "", "", student, "",
-                             *(f"{scores[a]:g}" if a in scores else "" for a in assignments)])

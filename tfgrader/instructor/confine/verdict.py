@@ -16,17 +16,21 @@ import shutil
 import stat
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from tfgrader import wire
-from tfgrader.course import declared_checks
-from tfgrader.instructor import sandbox
+from tfgrader.instructor.confine import sandbox
+from tfgrader.instructor.confine.limits import GraderLimits, Limits
+from tfgrader.instructor.confine.watchdog import Started
+from tfgrader.wire import Results
+from tfgrader.wire.declarations import declared_checks
+from tfgrader.wire.messages import BROKEN
 
-MAX_FILE_BYTES = 512 * 2**20
+MAX_FILE_BYTES = wire.MAX_FILE_BYTES
 MAX_TOTAL_BYTES = 2 * 2**30
 MAX_FILES = 200
-GRADER_LIMITS = sandbox.Limits(memory_bytes=8 * 2**30, processes=512)
-BROKEN = "The grader could not run ({}); please tell your instructor."
+TIMEOUT_S = GraderLimits.grader_timeout.default_value
 
 
 def safe_copy(src: Path, dest: Path) -> list[str]:
@@ -67,14 +71,13 @@ def _copy_nofollow(src: str, dest: Path, limit: int) -> int:
     return copied
 
 
-def grade(module: Path, export_dir: Path, *, sandboxed: bool = True, timeout_s: float = 600,
-          limits: sandbox.Limits = GRADER_LIMITS) -> dict:
+def grade(module: Path, export_dir: Path, *, sandboxed: bool = True, timeout_s: float = TIMEOUT_S,
+          limits: Limits | None = None) -> Results:
     """Grade the export folder ``export_dir`` with the grader ``module``.
 
     Returns:
-        Results in the :mod:`tfgrader.wire` format, one result per declared
-        check whatever happened, plus ``skipped`` (files left behind) and
-        ``sandbox`` (whether the grading process was confined).
+        One result per declared check whatever happened, with ``skipped``
+        (files left behind) and ``sandboxed`` (whether the grading process was confined).
     """
     return Grading(module, sandboxed=sandboxed, limits=limits).grade(export_dir, timeout_s)
 
@@ -85,8 +88,9 @@ class Grading:
     runs, then waits. :meth:`grade` copies the export into the folder it sees
     and tells it to go; :meth:`close` ends it unused."""
 
-    def __init__(self, module: Path, *, sandboxed: bool = True, limits: sandbox.Limits = GRADER_LIMITS) -> None:
+    def __init__(self, module: Path, *, sandboxed: bool = True, limits: Limits | None = None) -> None:
         self.module, self.sandboxed = module, sandboxed
+        limits = limits or GraderLimits().limits(module)
         self._scratch = tempfile.TemporaryDirectory(prefix="tfgrader-grade-")
         self.inbox, self.outbox = Path(self._scratch.name) / "export", Path(self._scratch.name) / "results"
         self.inbox.mkdir()
@@ -100,22 +104,23 @@ class Grading:
             shutil.copyfile(module, grader / module.name)
             self.confined = sandbox.Sandbox(
                 read_only={"/export": str(self.inbox), "/grader": str(grader), **sandbox.data_binding()},
-                writable={"/results": str(self.outbox)}, env=_grader_env(), chdir="/export", limits=limits)
-            argv = [sys.executable, "-I", "-m", "tfgrader.grading", f"/grader/{module.name}", "/export",
-                    "--out", f"/results/{wire.RESULTS}", "--wait"]
-            self._process = sandbox.Started(self.confined, argv)
+                writable={"/results": str(self.outbox)}, env={**wire.QUIET_ENV, **sandbox.data_env()},
+                chdir="/export", limits=limits)
+            argv = wire.grading_command(sys.executable, f"/grader/{module.name}", "/export",
+                                        f"/results/{wire.RESULTS}", wait=True)
+            self._process = Started(self.confined, argv)
             self.limits_by = self.confined.enforced_by()
         else:
-            argv = [sys.executable, "-I", "-m", "tfgrader.grading", str(module), str(self.inbox), "--out",
-                    str(self.outbox / wire.RESULTS), "--wait"]
-            self._process = sandbox.Started(None, argv, env=_plain_env(), cwd=self.inbox)
+            argv = wire.grading_command(sys.executable, str(module), str(self.inbox),
+                                        str(self.outbox / wire.RESULTS), wait=True)
+            self._process = Started(None, argv, env=_plain_env(), cwd=self.inbox)
 
-    def set_limits(self, limits: sandbox.Limits) -> None:
+    def set_limits(self, limits: Limits) -> None:
         """Watch it with ``limits`` from now on."""
         if self._process.watchdog is not None:
             self._process.watchdog.limits = limits
 
-    def grade(self, export_dir: Path, timeout_s: float = 600, keep: Path | None = None) -> dict:
+    def grade(self, export_dir: Path, timeout_s: float = TIMEOUT_S, keep: Path | None = None) -> Results:
         """Grade a copy of ``export_dir`` (see :func:`grade`), then end the
         process. With ``keep``, the copy the grader saw is kept there."""
         checks = declared_checks(self.module)
@@ -127,15 +132,12 @@ class Grading:
                 shutil.copytree(self.inbox, keep)
         finally:
             self.close()
-        results["skipped"], results["sandbox"] = skipped, self.sandboxed
-        results["grader_limits_by"] = self.limits_by
+        results.skipped, results.sandboxed, results.grader_limits_by = skipped, self.sandboxed, self.limits_by
         module = self.module
-        for result in results["checks"].values():
-            result["message"] = scrub(result["message"], {str(module.resolve()): "the grader",
-                                                          f"/grader/{module.name}": "the grader",
-                                                          module.name: "the grader",
-                                                          str(module.resolve().parent.parent): "<course>",
-                                                          str(Path(export_dir).resolve()): "<export>"})
+        places = {str(module.resolve()): "the grader", f"/grader/{module.name}": "the grader",
+                  module.name: "the grader", str(module.resolve().parent.parent): "<course>",
+                  str(Path(export_dir).resolve()): "<export>"}
+        results.checks = [replace(c, message=scrub(c.message, places)) for c in results.checks]
         return results
 
     def close(self) -> None:
@@ -147,24 +149,19 @@ class Grading:
         self._scratch.cleanup()
 
 
-def _interpret(proc, stopped: str | None, results_file: Path, checks: dict) -> dict:
+def _interpret(proc, stopped: str | None, results_file: Path, checks: dict) -> Results:
     if stopped:
-        return wire.all_failed(checks, f"Grading was stopped: {stopped.replace('your notebook', 'it')}.")
+        return Results.failing(checks, f"Grading was stopped: {stopped.replace('your notebook', 'it')}.")
     if proc.returncode != 0 or not results_file.exists():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return wire.all_failed(checks, BROKEN.format(wire.one_line(tail[0], 200)))
-    return wire.read_results(results_file, checks, BROKEN.format("no result for this check"))
-
-
-def _grader_env() -> dict[str, str]:
-    return {"PY_COLORS": "0", "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", **sandbox.data_env()}
+        return Results.failing(checks, BROKEN.format(wire.one_line(tail[0], 200)))
+    return Results.read(results_file, checks, BROKEN.format("no result for this check"))
 
 
 def _plain_env() -> dict[str, str]:
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TFGRADER_DATA_DIR", "TFGRADER_NO_DOWNLOAD",
                                       "KERAS_HOME", "TMPDIR") if k in os.environ}
-    env.update(PY_COLORS="0", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    return env
+    return {**env, **wire.QUIET_ENV}
 
 
 def scrub(message: str, places: dict[str, str]) -> str:
@@ -177,11 +174,11 @@ def scrub(message: str, places: dict[str, str]) -> str:
     return message
 
 
-def record(results: dict, folder: Path) -> None:
+def record(results: Results, folder: Path) -> None:
     """Keep the results beside the autograded notebook (after its kernel is gone)."""
     folder = Path(folder)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    wire.write_json(folder / wire.RESULTS, results)
+    results.write(folder / wire.RESULTS)

@@ -12,9 +12,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from tfgrader import data
-from tfgrader.course import ASSIGNMENTS, longest_first
-from tfgrader.instructor import class_report, pipeline, report, samples
-from tfgrader.instructor.progress import BatchProgress, summary
+from tfgrader.instructor.authoring import samples
+from tfgrader.instructor.authoring.public import generate
+from tfgrader.instructor.batch import runner, schedule
+from tfgrader.instructor.batch.progress import BatchProgress, summary
+from tfgrader.instructor.course import ASSIGNMENTS, CourseLayout, longest_first
+from tfgrader.instructor.outputs import class_report, report
 from tfgrader.wire import one_line
 
 WORKERS = 2
@@ -33,16 +36,17 @@ def run(course: Path, say=print, assignments: tuple[str, ...] = ASSIGNMENTS) -> 
     started = time.monotonic()
     say(f"course: {course}")
     say(f"data: {data.describe_sources()}")
-    say("sandbox: " + ("bubblewrap" if pipeline.preflight(course) else "OFF (student code runs unconfined)"))
+    say("sandbox: " + ("bubblewrap" if schedule.preflight(course) else "OFF (student code runs unconfined)"))
     order = longest_first(assignments)
-    runs: dict[str, list[pipeline.Run]] = {assignment: [] for assignment in order}
+    runs: dict[str, list[schedule.Run]] = {assignment: [] for assignment in order}
     written: dict[str, Future] = {}
     lock = threading.Lock()
 
-    with BatchProgress(2 * len(order), f"autograding {2 * len(order)} submissions, {WORKERS} at a time") as shown, \
+    with BatchProgress(2 * len(order), f"autograding {2 * len(order)} submissions, {WORKERS} at a time",
+                       name_assignments=True) as shown, \
             ThreadPoolExecutor(WORKERS) as graders, ThreadPoolExecutor(1) as writer:
         def grade(assignment: str, student: str) -> None:
-            run = pipeline.grade_student(course, assignment, student, workers=WORKERS)
+            run = schedule.grade_student(course, assignment, student, workers=WORKERS)
             shown.done(run)
             with lock:
                 runs[assignment].append(run)
@@ -62,14 +66,14 @@ def run(course: Path, say=print, assignments: tuple[str, ...] = ASSIGNMENTS) -> 
         say(f"\n{assignment}:")
         say(report.format_table(report.scores(course, assignment), problems))
         say(written[assignment].result())
-    say(f"\nfeedback for each student: {course / 'feedback'}/<student>/<assignment>/")
+    say(f"\nfeedback for each student: {CourseLayout(course).feedback('<student>', '<assignment>')}/")
     say(summary(everyone, time.monotonic() - started))
     return 0 if all(run.ok for run in everyone) else 1
 
 
 def _generate_and_submit(course: Path, assignment: str) -> samples.Sample:
     """Generate ``assignment`` and submit its reference and first wrong sample; returns that sample."""
-    pipeline.generate(course, assignment)
+    generate(course, assignment)
     wrong = samples.samples(course, assignment)[0]
     reference = samples.reference(course, assignment)
     samples.submit(course, assignment, REFERENCE, reference)
@@ -79,10 +83,10 @@ def _generate_and_submit(course: Path, assignment: str) -> samples.Sample:
 
 def _feedback_and_report(course: Path, assignment: str) -> str:
     """Write the feedback of ``assignment``'s students and its class report; returns what to tell."""
-    made = pipeline.nbgrader(course, "generate_feedback", assignment, "--force")
+    made = runner.nbgrader(course, "generate_feedback", assignment, "--force")
     told = ""
     if made.returncode != 0:
         last = (made.stderr.strip().splitlines() or ["nbgrader said nothing"])[-1]
         told = f"feedback for {assignment} could not be written: {one_line(last)}\n"
-    page = class_report.write_html(course, assignment, course / "reports" / assignment)
+    page = class_report.write_html(course, assignment, CourseLayout(course).report(assignment))
     return told + f"class report: {page}"

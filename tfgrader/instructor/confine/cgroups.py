@@ -16,7 +16,7 @@ makes), each sandbox gets one, under this process's own group, with:
 - ``cpu``: at most ``cpus`` cores (``cpu.max``; ``cpu.cfs_quota_us`` on v1).
 
 Where none can be made, :func:`create` returns None and the watchdog in
-:mod:`tfgrader.instructor.sandbox` enforces memory and processes alone.
+:mod:`tfgrader.instructor.confine.sandbox` enforces memory and processes alone.
 Hybrid hosts (cgroup v1 controllers, an empty v2 tree) use v1.
 """
 

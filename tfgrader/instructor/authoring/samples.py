@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 
+from tfgrader.instructor.course import CourseLayout
+
 # ``old`` of an edit that replaces the whole cell.
 WHOLE_CELL = None
 
@@ -53,7 +55,7 @@ def reference(course: Path, assignment: str) -> nbformat.NotebookNode:
     """The release notebook with every solution cell filled from ``source/``."""
     solutions = {
         cell.metadata["nbgrader"]["grade_id"]: _MARKERS.sub("", cell.source)
-        for cell in _read(course / "source" / assignment / f"{assignment}.ipynb").cells
+        for cell in _read(CourseLayout(course).source_notebook(assignment)).cells
         if cell.metadata.get("nbgrader", {}).get("solution")
     }
     nb = release(course, assignment)
@@ -65,7 +67,7 @@ def reference(course: Path, assignment: str) -> nbformat.NotebookNode:
 
 
 def release(course: Path, assignment: str) -> nbformat.NotebookNode:
-    return _read(course / "release" / assignment / f"{assignment}.ipynb")
+    return _read(CourseLayout(course).release_notebook(assignment))
 
 
 def apply(nb: nbformat.NotebookNode, sample: Sample) -> nbformat.NotebookNode:
@@ -88,9 +90,9 @@ def samples(course: Path, assignment: str) -> list[Sample]:
     accepted variants of ``graders/samples_<id>.py`` (``SAMPLES``), then the
     official tutorials' code as students paste it, from
     ``graders/tutorials_<id>.py`` (``TUTORIAL_SAMPLES``) when there is one."""
-    stem = assignment.replace("-", "_")
-    found = list(_load(course / "graders" / f"samples_{stem}.py").SAMPLES)
-    tutorials = course / "graders" / f"tutorials_{stem}.py"
+    layout = CourseLayout(course)
+    found = list(_load(layout.samples(assignment)).SAMPLES)
+    tutorials = layout.tutorials(assignment)
     if tutorials.exists():
         found += _load(tutorials).TUTORIAL_SAMPLES
     return found
@@ -167,7 +169,7 @@ def _load(path: Path):
 
 def submit(course: Path, assignment: str, student: str, nb: nbformat.NotebookNode) -> Path:
     """Place ``nb`` where nbgrader looks for ``student``'s submission."""
-    path = course / "submitted" / student / assignment / f"{assignment}.ipynb"
+    path = CourseLayout(course).submitted_notebook(student, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path

@@ -12,21 +12,23 @@ import threading
 import time
 from typing import TextIO
 
-from tfgrader.instructor.pipeline import Run
+from tfgrader.instructor.batch.schedule import Run
 
 
 class BatchProgress:
     """Report each :class:`Run` of a batch of ``total`` students as it finishes.
 
     Use as a context manager and pass :meth:`done` as ``on_done`` to
-    :func:`tfgrader.instructor.pipeline.autograde_all`.
+    :func:`tfgrader.instructor.batch.schedule.autograde_all`.
     """
 
-    def __init__(self, total: int, title: str, stream: TextIO | None = None, live: bool | None = None) -> None:
+    def __init__(self, total: int, title: str, stream: TextIO | None = None, live: bool | None = None,
+                 name_assignments: bool = False) -> None:
         self.total, self.title = total, title
         self.stream = stream or sys.stderr
         self.live = (self.stream.isatty() and not os.environ.get("CI")) if live is None else live
         self.finished = 0
+        self.name_assignments = name_assignments  # a batch of several assignments: name each run's
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self._bar = self._task = None
@@ -59,7 +61,8 @@ class BatchProgress:
                 self._bar.update(self._task, advance=1, rate=f"{rate:.1f}/min")
                 return
             left = elapsed / self.finished * (self.total - self.finished)
-            print(f"[{self.finished}/{self.total}] {run.student}: {_outcome(run)}"
+            who = run.who if self.name_assignments else run.student
+            print(f"[{self.finished}/{self.total}] {who}: {_outcome(run)}"
                   + (f" · about {_duration(left)} left" if self.finished < self.total else ""),
                   file=self.stream, flush=True)
 
@@ -71,7 +74,7 @@ def summary(runs: list[Run], seconds: float) -> str:
     failed = [r for r in runs if not r.ok]
     lines = [f"graded {len(graded)}, skipped {len(skipped)} as unchanged, failed {len(failed)}, "
              f"in {_duration(seconds)}"]
-    lines += [f"  failed: {r.student}: {r.error}" for r in failed]
+    lines += [f"  failed: {r.who}: {r.error}" for r in failed]
     return "\n".join(lines)
 
 
