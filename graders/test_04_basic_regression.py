@@ -63,12 +63,13 @@ How the thresholds were chosen, measured on 2 CPU cores with seeds 0, 1, 2
 """
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from tfgrader import data
 from tfgrader.grading.checks.architecture import Layer, expect_layers
 from tfgrader.grading.checks.compiling import expect_compiled, loss_settings
+from tfgrader.grading.checks.frames import (
+    column_statistics, dataframe, expect_sample_split, features_and_labels, same, same_statistics, source_rows)
 from tfgrader.grading.checks.regression import (
     mean_absolute_error, normalizer_statistics, predict)
 from tfgrader.grading import figures
@@ -139,19 +140,11 @@ def real(raw):
     return train, table.drop(train.index)
 
 
-def frame(submission, name):
-    """The notebook's DataFrame ``name``."""
-    value = submission.frame(name)
-    if not isinstance(value, pd.DataFrame):
-        raise StudentError(f"`{name}` should be a pandas DataFrame, but it is a Series.")
-    return value
-
-
 def feature_columns(submission):
     """The notebook's feature columns when the grader knows them all (any
     order), else the lesson's."""
     try:
-        columns = list(frame(submission, "train_features").columns)
+        columns = list(dataframe(submission, "train_features").columns)
     except StudentError:
         return FEATURES
     known = set(MEASURED[1:]) | {"Origin", *REGIONS.values()}
@@ -166,16 +159,7 @@ def real_xy(real, columns, horsepower=False):
 
 def notebook_xy(submission, part, horsepower=False):
     """The notebook's own features and labels of ``part`` ("train" or "test")."""
-    features = frame(submission, f"{part}_features")
-    labels = submission.frame(f"{part}_labels")
-    if horsepower:
-        if "Horsepower" not in features.columns:
-            raise StudentError(f"`{part}_features` has no Horsepower column.")
-        features = features[["Horsepower"]]
-    try:
-        return features.to_numpy("float32"), np.asarray(labels, dtype="float64").reshape(-1)
-    except (TypeError, ValueError):
-        raise StudentError(f"`{part}_features` and `{part}_labels` should hold numbers only.") from None
+    return features_and_labels(submission, part, "Horsepower" if horsepower else None)
 
 
 def lesson_model(builder, width):
@@ -191,67 +175,71 @@ def lesson_model(builder, width):
     return model
 
 
+def retrain_on_real(submission, real, builder, lesson=False):
+    """``builder``'s architecture (with ``lesson``, the lesson's own) retrained
+    on the real training split: (model, test MAE, training MAE).
+    Raises StudentError when it cannot be trained."""
+    horsepower = builder == "build_horsepower_model"
+    x, y, x_test, y_test = real_xy(real, feature_columns(submission), horsepower)
+    model = lesson_model(builder, x.shape[1]) if lesson else submission.model(builder)
+    model, _ = retrain(model, x, y, epochs=EPOCHS, batch_size=BATCH, adapt_normalizers=True)
+    return model, mean_absolute_error(model, x_test, y_test), mean_absolute_error(model, x, y)
+
+
+# One fixture per architecture, each trained at most once per grading. The
+# checks ask for them by name when they need them (see retrained()), so that
+# a check that fails earlier trains nothing, and one that finds an
+# architecture broken can fall back on the lesson's. pytest raises a fixture's
+# StudentError again in every check that asks for it.
+
 @pytest.fixture(scope="module")
-def retrained(submission, real):
-    """``retrained(builder, lesson=False)``: that architecture retrained on the
-    real training split, as (model, test MAE, training MAE); each is trained
-    once per grading. Raises StudentError when it cannot be trained."""
-    columns = feature_columns(submission)
-    cache = {}
-
-    def _retrained(builder, lesson=False):
-        key = (builder, lesson)
-        if key not in cache:
-            horsepower = builder == "build_horsepower_model"
-            x, y, x_test, y_test = real_xy(real, columns, horsepower)
-            try:
-                model = lesson_model(builder, x.shape[1]) if lesson else submission.model(builder)
-                model, _ = retrain(model, x, y, epochs=EPOCHS, batch_size=BATCH, adapt_normalizers=True)
-                cache[key] = (model, mean_absolute_error(model, x_test, y_test), mean_absolute_error(model, x, y))
-            except StudentError as exc:
-                cache[key] = exc
-        if isinstance(cache[key], StudentError):
-            raise cache[key]
-        return cache[key]
-
-    return _retrained
+def retrained_horsepower_model(submission, real):
+    return retrain_on_real(submission, real, "build_horsepower_model")
 
 
-def table_rows(dataset, raw):
-    """The table's rows that ``dataset``'s rows may come from: matched by row
-    label, else by position among the complete rows or all rows."""
-    index = dataset.index
-    if index.is_unique and index.isin(raw.index).all():
-        yield raw.loc[index]
-    for table in (raw.dropna(), raw):
-        if len(dataset) == len(table):
-            yield table
+@pytest.fixture(scope="module")
+def retrained_linear_model(submission, real):
+    return retrain_on_real(submission, real, "build_linear_model")
 
 
-def same(a, b):
-    """Same index (in order), columns and values, NaN equal to NaN."""
-    if a.shape != b.shape or not a.index.equals(b.index):
-        return False
-    if isinstance(a, pd.DataFrame) and list(a.columns) != list(b.columns):
-        return False
-    try:
-        return np.array_equal(np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64"), equal_nan=True)
-    except (TypeError, ValueError):
-        return a.equals(b)
+@pytest.fixture(scope="module")
+def retrained_dnn_model(submission, real):
+    return retrain_on_real(submission, real, "build_dnn_model")
+
+
+@pytest.fixture(scope="module")
+def lesson_horsepower_model(submission, real):
+    return retrain_on_real(submission, real, "build_horsepower_model", lesson=True)
+
+
+@pytest.fixture(scope="module")
+def lesson_linear_model(submission, real):
+    return retrain_on_real(submission, real, "build_linear_model", lesson=True)
+
+
+@pytest.fixture(scope="module")
+def lesson_dnn_model(submission, real):
+    return retrain_on_real(submission, real, "build_dnn_model", lesson=True)
+
+
+def retrained(request, builder, lesson=False):
+    """``builder``'s fixture above: its architecture retrained, or with
+    ``lesson`` the lesson's own, as (model, test MAE, training MAE)."""
+    return request.getfixturevalue(("lesson_" if lesson else "retrained_") + builder.removeprefix("build_"))
 
 
 # ---------------------------------------------------------------- cleaning
 
 @check(points=2, public=True)
 def test_missing_values(submission, raw):
-    loaded = frame(submission, "raw_dataset")
+    loaded = dataframe(submission, "raw_dataset")
     assert list(loaded.columns) == COLUMNS, (
         f"`raw_dataset` has the columns {list(loaded.columns)}; load it with data.auto_mpg() and keep its "
         f"columns {COLUMNS}.")
     assert len(loaded) == RAW_ROWS and same(loaded.reset_index(drop=True), raw), (
         f"`raw_dataset` has {len(loaded)} rows and differs from the table as loaded ({RAW_ROWS} rows). Keep it "
         "unchanged and clean a copy: dataset = raw_dataset.copy().")
-    dataset = frame(submission, "dataset")
+    dataset = dataframe(submission, "dataset")
     missing = int(dataset.isna().sum().sum())
     assert missing == 0, (
         f"`dataset` still has {missing} missing values; drop the rows that have them with dataset.dropna().")
@@ -264,7 +252,7 @@ def test_missing_values(submission, raw):
         f"{CLEAN_ROWS}.")
     absent = [c for c in MEASURED if c not in dataset.columns]
     assert not absent, f"`dataset` has no column {absent[0]!r}; keep every column except Origin as it is."
-    candidates = [rows[MEASURED] for rows in table_rows(dataset, raw)]
+    candidates = [rows[MEASURED] for rows in source_rows(dataset, raw)]
     assert any(not rows.isna().any().any() for rows in candidates), (
         "`dataset` dropped other rows than the ones with missing values; use dataset.dropna().")
     values = dataset[MEASURED].to_numpy("float64")
@@ -275,7 +263,7 @@ def test_missing_values(submission, raw):
 
 @check(points=2, public=True)
 def test_one_hot(submission, raw):
-    dataset = frame(submission, "dataset")
+    dataset = dataframe(submission, "dataset")
     regions = list(REGIONS.values())
     assert "Origin" not in dataset.columns, (
         "`dataset` still has the Origin column, coded 1, 2 and 3 as if the regions were quantities. "
@@ -295,7 +283,7 @@ def test_one_hot(submission, raw):
         assert dtype.kind in "fiu", (
             f"The column {region} of `dataset` holds {dtype} values; the network needs numbers: pass "
             "dtype=float (or dtype=int) to pd.get_dummies.")
-    candidates = [rows["Origin"].to_numpy() for rows in table_rows(dataset, raw)]
+    candidates = [rows["Origin"].to_numpy() for rows in source_rows(dataset, raw)]
     if not candidates:
         raise StudentError("The rows of `dataset` cannot be matched to the table's rows; keep the row labels "
                            "(the index) that raw_dataset has.")
@@ -314,33 +302,7 @@ def test_one_hot(submission, raw):
 
 @check(points=2, public=True)
 def test_split(submission):
-    dataset = frame(submission, "dataset")
-    train, test = frame(submission, "train_dataset"), frame(submission, "test_dataset")
-    expected = dataset.sample(frac=0.8, random_state=0)
-    assert len(train) == len(expected), (
-        f"`train_dataset` has {len(train)} rows; dataset.sample(frac=0.8, random_state=0) gives {len(expected)}.")
-    assert same(train, expected), (
-        "`train_dataset` is not dataset.sample(frac=0.8, random_state=0); use exactly that call on `dataset`, "
-        "so that your rows are the ones everybody gets.")
-    rest = dataset.drop(expected.index)
-    assert not test.index.isin(train.index).any(), (
-        "`test_dataset` shares rows with `train_dataset`; the test rows must be the ones left over: "
-        "dataset.drop(train_dataset.index).")
-    assert len(test) == len(rest) and same(test.sort_index(), rest.sort_index()), (
-        f"`test_dataset` has {len(test)} rows; it should hold the {len(rest)} rows of `dataset` that are not in "
-        "`train_dataset`: dataset.drop(train_dataset.index).")
-    for part, table in (("train", train), ("test", test)):
-        features = frame(submission, f"{part}_features")
-        labels = submission.frame(f"{part}_labels")
-        assert "MPG" not in features.columns, (
-            f"`{part}_features` still has the MPG column: the model would see the answer. Take it out with "
-            f"{part}_labels = {part}_features.pop('MPG').")
-        assert same(features, table.drop(columns="MPG")), (
-            f"`{part}_features` should be `{part}_dataset` without its MPG column, with the same rows in the "
-            "same order.")
-        labels = labels.iloc[:, 0] if isinstance(labels, pd.DataFrame) and labels.shape[1] == 1 else labels
-        assert isinstance(labels, pd.Series) and same(labels, table["MPG"]), (
-            f"`{part}_labels` should be the MPG column of `{part}_dataset`, row for row.")
+    expect_sample_split(submission, frac=0.8, random_state=0, label="MPG")
 
 
 # ---------------------------------------------------------------- normalizer
@@ -363,15 +325,6 @@ def student_normalizer(submission):
     raise problem
 
 
-def statistics(x):
-    return x.mean(axis=0), x.var(axis=0)
-
-
-def matches(have, want):
-    return all(h.shape == w.shape and np.allclose(h, w, rtol=STATISTICS_RTOL, atol=1e-7, equal_nan=True)
-               for h, w in zip(have, want))
-
-
 @check(points=2, public=True)
 def test_normalizer(submission):
     mean, variance = normalizer_statistics(student_normalizer(submission))
@@ -387,17 +340,18 @@ def test_normalizer(submission):
         "`normalizer` was never adapted, so it leaves the features unscaled; call "
         "normalizer.adapt(np.array(train_features)).")
     have = (mean, variance)
-    if matches(have, statistics(x.astype("float64"))):
+    if same_statistics(have, column_statistics(x.astype("float64")), STATISTICS_RTOL):
         return
     leaks = {"all of `dataset`, test rows included": None, "the test features": None}
     try:
-        leaks["all of `dataset`, test rows included"] = frame(submission, "dataset").drop(
+        leaks["all of `dataset`, test rows included"] = dataframe(submission, "dataset").drop(
             columns="MPG", errors="ignore").to_numpy("float64")
         leaks["the test features"] = notebook_xy(submission, "test")[0].astype("float64")
     except (StudentError, TypeError, ValueError):
         pass
     for where, rows in leaks.items():
-        if rows is not None and rows.ndim == 2 and rows.shape[1] == columns and matches(have, statistics(rows)):
+        if (rows is not None and rows.ndim == 2 and rows.shape[1] == columns
+                and same_statistics(have, column_statistics(rows), STATISTICS_RTOL)):
             raise AssertionError(
                 f"`normalizer` learnt its mean and variance from {where}. Adapt it on np.array(train_features) "
                 "only, so that nothing about the test rows leaks into the models.")
@@ -421,10 +375,10 @@ def test_architecture(submission):
 
 
 @check(points=2)
-def test_linear_training(submission, retrained):
+def test_linear_training(request):
     for builder in ("build_horsepower_model", "build_linear_model"):
         what = MODELS[builder.removeprefix("build_")][2]
-        _, mae, _ = retrained(builder)
+        _, mae, _ = retrained(request, builder)
         assert mae <= MAX_MAE[builder], (
             f"Retrained from scratch for {EPOCHS} epochs on the training cars, your {what} from {builder} misses "
             f"the test cars by {mae:.2f} MPG on average; a correct one gets within {MAX_MAE[builder]:.1f} MPG. "
@@ -432,9 +386,9 @@ def test_linear_training(submission, retrained):
 
 
 @check(points=3)
-def test_dnn_training(submission, retrained, real):
-    model, mae, _ = retrained("build_dnn_model")
-    _, linear, _ = retrained("build_linear_model", lesson=True)
+def test_dnn_training(request, submission, real):
+    model, mae, _ = retrained(request, "build_dnn_model")
+    _, linear, _ = retrained(request, "build_linear_model", lesson=True)
     _, _, x_test, y_test = real_xy(real, feature_columns(submission))
     predicted = predict(model, x_test)
     figures.predicted_vs_true(y_test, predicted, unit="MPG", title="Your network, retrained: the test cars")
@@ -454,15 +408,15 @@ def test_dnn_training(submission, retrained, real):
 
 
 @check(points=2)
-def test_trained_models(submission, retrained):
+def test_trained_models(request, submission):
     for name, (builder, _, what) in MODELS.items():
         horsepower = name == "horsepower_model"
         x, y = notebook_xy(submission, "train", horsepower)
         have = mean_absolute_error(submission.model(name), x, y)
         try:
-            bar = retrained(builder)[2]
+            bar = retrained(request, builder)[2]
         except StudentError:
-            bar = retrained(builder, lesson=True)[2]
+            bar = retrained(request, builder, lesson=True)[2]
         assert have <= bar + TRAINED_SLACK, (
             f"Your saved `{name}` misses the training cars by {have:.2f} MPG on average, while the grader's "
             f"brief retraining of the same architecture gets within {bar:.2f} MPG of them. Train `{name}` on "

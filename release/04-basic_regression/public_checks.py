@@ -5,11 +5,11 @@ public, and what they use. The other checks run only when your notebook is grade
 """
 
 import numpy as np
-import pandas as pd
 import pytest
 from tfgrader import data
 from tfgrader.grading.checks.architecture import Layer, expect_layers
 from tfgrader.grading.checks.compiling import expect_compiled
+from tfgrader.grading.checks.frames import column_statistics, dataframe, expect_sample_split, features_and_labels, same, same_statistics, source_rows
 from tfgrader.grading.checks.regression import normalizer_statistics
 from tfgrader.grading.checks.training import normalizers
 from tfgrader.grading.plugin import check
@@ -57,61 +57,21 @@ def raw():
     return data.auto_mpg()
 
 
-def frame(submission, name):
-    """The notebook's DataFrame ``name``."""
-    value = submission.frame(name)
-    if not isinstance(value, pd.DataFrame):
-        raise StudentError(f"`{name}` should be a pandas DataFrame, but it is a Series.")
-    return value
-
-
 def notebook_xy(submission, part, horsepower=False):
     """The notebook's own features and labels of ``part`` ("train" or "test")."""
-    features = frame(submission, f"{part}_features")
-    labels = submission.frame(f"{part}_labels")
-    if horsepower:
-        if "Horsepower" not in features.columns:
-            raise StudentError(f"`{part}_features` has no Horsepower column.")
-        features = features[["Horsepower"]]
-    try:
-        return features.to_numpy("float32"), np.asarray(labels, dtype="float64").reshape(-1)
-    except (TypeError, ValueError):
-        raise StudentError(f"`{part}_features` and `{part}_labels` should hold numbers only.") from None
-
-
-def table_rows(dataset, raw):
-    """The table's rows that ``dataset``'s rows may come from: matched by row
-    label, else by position among the complete rows or all rows."""
-    index = dataset.index
-    if index.is_unique and index.isin(raw.index).all():
-        yield raw.loc[index]
-    for table in (raw.dropna(), raw):
-        if len(dataset) == len(table):
-            yield table
-
-
-def same(a, b):
-    """Same index (in order), columns and values, NaN equal to NaN."""
-    if a.shape != b.shape or not a.index.equals(b.index):
-        return False
-    if isinstance(a, pd.DataFrame) and list(a.columns) != list(b.columns):
-        return False
-    try:
-        return np.array_equal(np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64"), equal_nan=True)
-    except (TypeError, ValueError):
-        return a.equals(b)
+    return features_and_labels(submission, part, "Horsepower" if horsepower else None)
 
 
 @check(points=2, public=True)
 def test_missing_values(submission, raw):
-    loaded = frame(submission, "raw_dataset")
+    loaded = dataframe(submission, "raw_dataset")
     assert list(loaded.columns) == COLUMNS, (
         f"`raw_dataset` has the columns {list(loaded.columns)}; load it with data.auto_mpg() and keep its "
         f"columns {COLUMNS}.")
     assert len(loaded) == RAW_ROWS and same(loaded.reset_index(drop=True), raw), (
         f"`raw_dataset` has {len(loaded)} rows and differs from the table as loaded ({RAW_ROWS} rows). Keep it "
         "unchanged and clean a copy: dataset = raw_dataset.copy().")
-    dataset = frame(submission, "dataset")
+    dataset = dataframe(submission, "dataset")
     missing = int(dataset.isna().sum().sum())
     assert missing == 0, (
         f"`dataset` still has {missing} missing values; drop the rows that have them with dataset.dropna().")
@@ -124,7 +84,7 @@ def test_missing_values(submission, raw):
         f"{CLEAN_ROWS}.")
     absent = [c for c in MEASURED if c not in dataset.columns]
     assert not absent, f"`dataset` has no column {absent[0]!r}; keep every column except Origin as it is."
-    candidates = [rows[MEASURED] for rows in table_rows(dataset, raw)]
+    candidates = [rows[MEASURED] for rows in source_rows(dataset, raw)]
     assert any(not rows.isna().any().any() for rows in candidates), (
         "`dataset` dropped other rows than the ones with missing values; use dataset.dropna().")
     values = dataset[MEASURED].to_numpy("float64")
@@ -135,7 +95,7 @@ def test_missing_values(submission, raw):
 
 @check(points=2, public=True)
 def test_one_hot(submission, raw):
-    dataset = frame(submission, "dataset")
+    dataset = dataframe(submission, "dataset")
     regions = list(REGIONS.values())
     assert "Origin" not in dataset.columns, (
         "`dataset` still has the Origin column, coded 1, 2 and 3 as if the regions were quantities. "
@@ -155,7 +115,7 @@ def test_one_hot(submission, raw):
         assert dtype.kind in "fiu", (
             f"The column {region} of `dataset` holds {dtype} values; the network needs numbers: pass "
             "dtype=float (or dtype=int) to pd.get_dummies.")
-    candidates = [rows["Origin"].to_numpy() for rows in table_rows(dataset, raw)]
+    candidates = [rows["Origin"].to_numpy() for rows in source_rows(dataset, raw)]
     if not candidates:
         raise StudentError("The rows of `dataset` cannot be matched to the table's rows; keep the row labels "
                            "(the index) that raw_dataset has.")
@@ -172,33 +132,7 @@ def test_one_hot(submission, raw):
 
 @check(points=2, public=True)
 def test_split(submission):
-    dataset = frame(submission, "dataset")
-    train, test = frame(submission, "train_dataset"), frame(submission, "test_dataset")
-    expected = dataset.sample(frac=0.8, random_state=0)
-    assert len(train) == len(expected), (
-        f"`train_dataset` has {len(train)} rows; dataset.sample(frac=0.8, random_state=0) gives {len(expected)}.")
-    assert same(train, expected), (
-        "`train_dataset` is not dataset.sample(frac=0.8, random_state=0); use exactly that call on `dataset`, "
-        "so that your rows are the ones everybody gets.")
-    rest = dataset.drop(expected.index)
-    assert not test.index.isin(train.index).any(), (
-        "`test_dataset` shares rows with `train_dataset`; the test rows must be the ones left over: "
-        "dataset.drop(train_dataset.index).")
-    assert len(test) == len(rest) and same(test.sort_index(), rest.sort_index()), (
-        f"`test_dataset` has {len(test)} rows; it should hold the {len(rest)} rows of `dataset` that are not in "
-        "`train_dataset`: dataset.drop(train_dataset.index).")
-    for part, table in (("train", train), ("test", test)):
-        features = frame(submission, f"{part}_features")
-        labels = submission.frame(f"{part}_labels")
-        assert "MPG" not in features.columns, (
-            f"`{part}_features` still has the MPG column: the model would see the answer. Take it out with "
-            f"{part}_labels = {part}_features.pop('MPG').")
-        assert same(features, table.drop(columns="MPG")), (
-            f"`{part}_features` should be `{part}_dataset` without its MPG column, with the same rows in the "
-            "same order.")
-        labels = labels.iloc[:, 0] if isinstance(labels, pd.DataFrame) and labels.shape[1] == 1 else labels
-        assert isinstance(labels, pd.Series) and same(labels, table["MPG"]), (
-            f"`{part}_labels` should be the MPG column of `{part}_dataset`, row for row.")
+    expect_sample_split(submission, frac=0.8, random_state=0, label="MPG")
 
 
 def student_normalizer(submission):
@@ -219,15 +153,6 @@ def student_normalizer(submission):
     raise problem
 
 
-def statistics(x):
-    return x.mean(axis=0), x.var(axis=0)
-
-
-def matches(have, want):
-    return all(h.shape == w.shape and np.allclose(h, w, rtol=STATISTICS_RTOL, atol=1e-7, equal_nan=True)
-               for h, w in zip(have, want))
-
-
 @check(points=2, public=True)
 def test_normalizer(submission):
     mean, variance = normalizer_statistics(student_normalizer(submission))
@@ -243,17 +168,18 @@ def test_normalizer(submission):
         "`normalizer` was never adapted, so it leaves the features unscaled; call "
         "normalizer.adapt(np.array(train_features)).")
     have = (mean, variance)
-    if matches(have, statistics(x.astype("float64"))):
+    if same_statistics(have, column_statistics(x.astype("float64")), STATISTICS_RTOL):
         return
     leaks = {"all of `dataset`, test rows included": None, "the test features": None}
     try:
-        leaks["all of `dataset`, test rows included"] = frame(submission, "dataset").drop(
+        leaks["all of `dataset`, test rows included"] = dataframe(submission, "dataset").drop(
             columns="MPG", errors="ignore").to_numpy("float64")
         leaks["the test features"] = notebook_xy(submission, "test")[0].astype("float64")
     except (StudentError, TypeError, ValueError):
         pass
     for where, rows in leaks.items():
-        if rows is not None and rows.ndim == 2 and rows.shape[1] == columns and matches(have, statistics(rows)):
+        if (rows is not None and rows.ndim == 2 and rows.shape[1] == columns
+                and same_statistics(have, column_statistics(rows), STATISTICS_RTOL)):
             raise AssertionError(
                 f"`normalizer` learnt its mean and variance from {where}. Adapt it on np.array(train_features) "
                 "only, so that nothing about the test rows leaks into the models.")

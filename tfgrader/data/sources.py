@@ -1,10 +1,10 @@
-"""The course's datasets: what ``keras.datasets`` returns, verified, offline-first.
+"""Where a dataset file comes from: accepted digests, local folders, Keras's download.
 
 Each file (Keras's cache layout) is taken from, in order: the ``data_dir``
 argument, else ``$TFGRADER_DATA_DIR``; Keras's cache ``$KERAS_HOME/datasets``
 (default ``~/.keras/datasets``); Keras's download, unless
 ``TFGRADER_NO_DOWNLOAD=1``. A local file whose sha256 we do not accept is
-skipped. Every loader raises :class:`DatasetUnavailable`, saying what was
+skipped. :func:`resolve` raises :class:`DatasetUnavailable`, saying what was
 tried and why it failed, when no source works.
 """
 
@@ -13,29 +13,18 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import json
 import os
 import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Union
-from unittest import mock
-
-import numpy as np
-import pandas as pd
-
-__all__ = ["DatasetUnavailable", "auto_mpg", "fashion_mnist", "imdb",
-           "imdb_word_index", "mnist", "verify"]
+from typing import Union
 
 PathLike = Union[str, "os.PathLike[str]"]
-Split = tuple[np.ndarray, np.ndarray]
 ENV_DATA_DIR = "TFGRADER_DATA_DIR"
 ENV_NO_DOWNLOAD = "TFGRADER_NO_DOWNLOAD"
 _GCS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 _UCI = "http://archive.ics.uci.edu/ml/machine-learning-databases/auto-mpg/"
-_AUTO_MPG_COLUMNS = ["MPG", "Cylinders", "Displacement", "Horsepower",
-                     "Weight", "Acceleration", "Model Year", "Origin"]
 
 
 @dataclass(frozen=True)
@@ -191,7 +180,7 @@ def _download(spec: _FileSpec) -> tuple[Path | None, str]:
     return (None, f"downloaded {got}: {problem}") if problem else (got, "")
 
 
-def _resolve(relpath: str, data_dir: PathLike | None = None) -> Path:
+def resolve(relpath: str, data_dir: PathLike | None = None) -> Path:
     """Finds a verified copy of ``relpath``, downloading it as a last resort."""
     spec = _FILES[relpath]
     attempts: list[str] = []
@@ -232,97 +221,3 @@ def verify(data_dir: PathLike) -> list[tuple[str, str]]:
     """
     return [(rel, _problem(Path(data_dir) / rel, spec) or "ok")
             for rel, spec in _FILES.items()]
-
-
-def mnist(data_dir: PathLike | None = None) -> tuple[Split, Split]:
-    """Loads MNIST exactly as ``keras.datasets.mnist.load_data()`` does.
-
-    Args:
-        data_dir: Folder tried first (default: ``$TFGRADER_DATA_DIR``).
-
-    Returns:
-        ``(x_train, y_train), (x_test, y_test)``, uint8 arrays.
-    """
-    with np.load(_resolve("mnist.npz", data_dir), allow_pickle=False) as f:
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-
-
-def _read_idx(path: Path, offset: int) -> np.ndarray:
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), np.uint8, offset=offset)
-
-
-def fashion_mnist(data_dir: PathLike | None = None) -> tuple[Split, Split]:
-    """Loads Fashion-MNIST as ``keras.datasets.fashion_mnist.load_data()`` does.
-
-    Args:
-        data_dir: Folder tried first (default: ``$TFGRADER_DATA_DIR``).
-
-    Returns:
-        ``(x_train, y_train), (x_test, y_test)``; images ``(n, 28, 28)`` uint8.
-    """
-    splits = []
-    for part in ("train", "t10k"):
-        labels = _read_idx(_resolve(
-            f"fashion-mnist/{part}-labels-idx1-ubyte.gz", data_dir), 8)
-        images = _read_idx(_resolve(
-            f"fashion-mnist/{part}-images-idx3-ubyte.gz", data_dir), 16)
-        splits.append((images.reshape(len(labels), 28, 28), labels))
-    return splits[0], splits[1]
-
-
-def imdb(num_words: int | None = None, data_dir: PathLike | None = None,
-         **kwargs: Any) -> tuple[Split, Split]:
-    """Loads IMDB as ``keras.datasets.imdb.load_data(num_words, **kwargs)``.
-
-    Keras's own ``load_data`` does the work (seeded shuffle, start and OOV
-    characters, ``index_from``); only its download-and-hash step is replaced.
-
-    Args:
-        num_words: Keep only the ``num_words`` most frequent words.
-        data_dir: Folder tried first (default: ``$TFGRADER_DATA_DIR``).
-        **kwargs: Passed on to Keras (``skip_top``, ``maxlen``, ``seed``, ...).
-
-    Returns:
-        ``(x_train, y_train), (x_test, y_test)`` exactly as Keras returns them.
-
-    Raises:
-        DatasetUnavailable: If no source gives a verified copy.
-        TypeError: If Keras's ``path`` is passed; use ``data_dir``.
-    """
-    if "path" in kwargs:
-        raise TypeError("imdb() takes data_dir=, not Keras's path=")
-    path = _resolve("imdb.npz", data_dir)
-    from keras.src.datasets import imdb as keras_imdb  # Late: slow import.
-
-    # Keras's hash check would reject (then delete) the shared rebuild; we
-    # have verified the file ourselves, so we bypass only that step.
-    with mock.patch.object(keras_imdb, "get_file", return_value=str(path)):
-        return keras_imdb.load_data(num_words=num_words, **kwargs)
-
-
-def imdb_word_index(data_dir: PathLike | None = None) -> dict[str, int]:
-    """Loads the word index as ``keras.datasets.imdb.get_word_index()`` does.
-
-    Args:
-        data_dir: Folder tried first (default: ``$TFGRADER_DATA_DIR``).
-
-    Returns:
-        Word to frequency rank (1 is the most frequent word).
-    """
-    with open(_resolve("imdb_word_index.json", data_dir), encoding="utf-8") as f:
-        return json.load(f)
-
-
-def auto_mpg(data_dir: PathLike | None = None) -> pd.DataFrame:
-    """Loads UCI Auto MPG as the TensorFlow regression tutorial reads it.
-
-    Args:
-        data_dir: Folder tried first (default: ``$TFGRADER_DATA_DIR``).
-
-    Returns:
-        398 rows, the tutorial's eight columns; missing horsepower is NaN.
-    """
-    return pd.read_csv(_resolve("auto-mpg.data", data_dir),
-                       names=_AUTO_MPG_COLUMNS, na_values="?", comment="\t",
-                       sep=" ", skipinitialspace=True)
