@@ -24,7 +24,10 @@ def test_demo_grades_reports_and_then_has_nothing_left_to_grade(tmp_path):
     assert "- answer: `answer` is 0; it should be 6 times 7." in text
     assert "graded 2, skipped 0 as unchanged, failed 0" in text
     assert (course / "reports" / "tiny" / "index.html").is_file()
-    assert "`answer` is 0" in (CourseLayout(course).feedback("wrong_answer", "tiny") / "tiny.html").read_text()
+    page = (CourseLayout(course).feedback("wrong_answer", "tiny") / "tiny.html").read_text()
+    assert "`answer` is 0" in page
+    # the list at the top of the page names each check (nbgrader's own says "Test cell")
+    assert '<a href="#check_answer">answer</a>' in page and "Test cell" not in page
 
     again = []
     assert demo.run(course, say=again.append, assignments=("tiny",)) == 0

@@ -12,6 +12,7 @@ is its own (limits, timeouts)::
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
@@ -54,5 +55,15 @@ def configure(c, course_id: str) -> None:
     c.OverwriteCells.add_missing_cells = True
 
     # Feedback opens with every check's points and message (CheckSummary) and
-    # never shows the hidden test code.
+    # never shows the hidden test code; the list at its top names each check.
     c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CheckSummary, CSSHTMLHeaderPreprocessor]
+    c.HTMLExporter.template_name = "tfgrader_feedback"
+    c.HTMLExporter.template_file = "named_checks.html.j2"  # extends nbgrader's feedback page (its index.html.j2)
+    c.HTMLExporter.extra_template_basedirs = [str(Path(__file__).parent / "templates"), _nbgrader_templates()]
+
+
+def _nbgrader_templates() -> str:
+    """nbgrader's own templates, which ours extends (nbgrader adds them only where the config names none)."""
+    import nbgrader
+
+    return str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")
