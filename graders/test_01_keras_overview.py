@@ -3,6 +3,25 @@
 Run by :mod:`tfgrader.grading` in a clean process against the files the
 notebook exported (see EXPORTS). One test per rubric item, points beside it.
 
+This module is the template for a new grader (docs/authoring.md walks
+through it). Its parts, in order:
+
+1. ``EXPORTS``: each object the checks need from the student's notebook and
+   its kind (``tfgrader.wire.KINDS``): the kernel writes only these, as
+   files, and the checks read nothing else.
+2. (optional) ``LIMITS``: this assignment's own limits over the course's,
+   e.g. ``{"memory": "8G"}`` (see 05).
+3. Constants with the thresholds, each with how it was measured (below).
+4. Fixtures for the real data (``tfgrader.data``), loaded once per process.
+5. One ``@check(points=N)`` test per rubric item, named ``test_<check>`` to
+   match the notebook's ``tfgrader.check("<id>", "<check>")`` cell;
+   ``public=True`` ships it to students for ``self_check()``. Each fails
+   with ``assert ..., "message"`` or a ``StudentError`` whose message says
+   what to fix; a bare assert or a grader bug gives a generic message.
+6. Checks from ``tfgrader.grading.checks`` (architecture, compile settings,
+   seeded retraining) rather than hand-written ones, so every spelling Keras
+   accepts scores the same.
+
 A full run of the reference (5 epochs, all 60,000 images) reaches 0.978 test
 accuracy in 47 s on 2 CPU cores.
 
