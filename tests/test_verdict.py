@@ -135,7 +135,7 @@ def test_missing_bubblewrap_says_what_to_install(monkeypatch):
         sandbox.require_bwrap()
 
 
-def test_read_results_keeps_declared_checks_only(tmp_path):
+def test_results_read_keeps_declared_checks_only(tmp_path):
     """Does a results file with extra, malformed or missing checks give exactly the declared ones?"""
     path = tmp_path / wire.RESULTS
     path.write_text(json.dumps({"checks": {"a": {"passed": True, "points": 99, "message": ""},

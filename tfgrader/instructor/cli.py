@@ -23,7 +23,7 @@ EXAMPLES = """examples:
   tfgrader autograde --scheduler tcp://HOST:8786 01-keras-overview   one task per submission on a Dask cluster
   tfgrader autograde --workers 2 01-keras-overview   two students at a time
   tfgrader report 01-keras-overview      print points and failed checks per student
-  tfgrader report 01-keras-overview --html report/ --csv points.csv   and write the class report
+  tfgrader report 01-keras-overview --html reports/01-keras-overview --csv points.csv   and write the class report
   tfgrader export --canvas grades.csv    the gradebook as a CSV file that Canvas imports
   tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
                                          grade one notebook, outside any gradebook (CI, Gradescope)

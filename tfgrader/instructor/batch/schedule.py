@@ -23,7 +23,7 @@ from traitlets.config import Config
 
 from tfgrader.instructor.batch import stamps
 from tfgrader.instructor.batch.runner import nbgrader, reason
-from tfgrader.instructor.confine.limits import GraderLimits, NotebookLimits
+from tfgrader.instructor.confine.limits import GraderLimits, NotebookLimits, configured
 from tfgrader.instructor.confine.sandbox import require_bwrap, sandbox_wanted
 from tfgrader.instructor.course import CourseLayout
 from tfgrader.wire import one_line
@@ -66,11 +66,8 @@ def configured_limits(course: Path) -> tuple[NotebookLimits, GraderLimits]:
     """The limits ``course``'s ``nbgrader_config.py`` sets (under the preprocessors' names)."""
     layout = CourseLayout(course)
     config = layout.nbgrader_config() if layout.config.is_file() else Config()
-
-    def configured(kind, section):
-        return kind(**{name: section[name] for name in kind.class_trait_names(config=True) if name in section})
-
-    return configured(NotebookLimits, config.SandboxedExecute), configured(GraderLimits, config.TrustedVerdict)
+    return (configured(NotebookLimits, config, "SandboxedExecute"),
+            configured(GraderLimits, config, "TrustedVerdict"))
 
 
 def autograde(course: Path, assignment: str, student: str, *options: str,

@@ -78,6 +78,14 @@ class GraderLimits(Configurable):
                       processes=self.grader_max_processes, cpus=cpu_share())
 
 
+def configured(kind: type[Configurable], config, section: str) -> Configurable:
+    """``kind`` (:class:`NotebookLimits` or :class:`GraderLimits`) with the values ``config`` sets
+    under ``section``, the preprocessor's name (``SandboxedExecute``, ``TrustedVerdict``): traitlets
+    itself reads only the sections of a class and of its parents."""
+    given = config[section] if section in config else {}
+    return kind(**{name: given[name] for name in kind.class_trait_names(config=True) if name in given})
+
+
 def _default(trait) -> int:
     return parse_size(trait.default_value)
 

@@ -33,7 +33,7 @@ from traitlets import Any, Bool
 
 from tfgrader import wire
 from tfgrader.instructor.confine import sandbox
-from tfgrader.instructor.confine.limits import GraderLimits, NotebookLimits, parse_size
+from tfgrader.instructor.confine.limits import GraderLimits, Limits, NotebookLimits, configured, parse_size
 from tfgrader.instructor.confine.verdict import Grading
 from tfgrader.instructor.confine.watchdog import Watchdog
 from tfgrader.instructor.course import CourseLayout
@@ -87,6 +87,10 @@ class SandboxedExecute(Execute, NotebookLimits):
 
     sandbox = Bool(True, help="Run the student's kernel and the grader in bubblewrap. Turning it off is "
                               "logged loudly and recorded in every result.").tag(config=True)
+    def grader_limits(self, module: Path | None = None) -> Limits:
+        """The grading process's limits, as the course configures them for TrustedVerdict."""
+        return configured(GraderLimits, self.config, "TrustedVerdict").limits(module)
+
     def preprocess(self, nb, resources=None, km=None):
         resources = resources if resources is not None else {}
         self._started, self._stop_reason, self._printed, self._watchdog = time.monotonic(), None, 0, None
@@ -102,8 +106,7 @@ class SandboxedExecute(Execute, NotebookLimits):
                              "The results will say so.")
         self._handoff = Handoff(self._scratch, self._sandboxed).put(resources)
         if module is not None:  # autograding: start the grading process now, to wait for the export
-            self._handoff.grading = Grading(module, sandboxed=self._sandboxed,
-                                            limits=GraderLimits(config=self.config).limits(module))
+            self._handoff.grading = Grading(module, sandboxed=self._sandboxed, limits=self.grader_limits(module))
         try:
             self._run_notebook(nb, resources, km)
         except BaseException:

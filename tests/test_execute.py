@@ -23,7 +23,7 @@ ENDLESS = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile Tr
 
 @pytest.fixture
 def execute(tmp_path):
-    """Run ``sources`` (str: code cell, ("md", text): markdown) through BoundedExecute; return the cells."""
+    """Run ``sources`` (str: code cell, ("md", text): markdown) through SandboxedExecute; return the cells."""
 
     def _execute(*sources, timeout=10, notebook_timeout=60, iopub_timeout=4, **limits):
         cells = [new_markdown_cell(s[1]) if isinstance(s, tuple) else new_code_cell(s) for s in sources]
@@ -190,3 +190,28 @@ def test_tensorflow_start_up_lines_stay_out_of_the_notebook(execute):
     assert [word for text in texts for word in ("absl::", "oneDNN", "TF_ENABLE_ONEDNN_OPTS") if word in text] == []
     assert "tf.Tensor(42" in texts[0]
     assert cells[1].outputs[0].name == "stderr" and "a warning of the student" in cells[1].outputs[0].text
+
+
+def test_limits_are_read_where_the_course_sets_them(tmp_path):
+    """Does a limit set in nbgrader_config.py under the preprocessor's name (the grader's memory under
+    TrustedVerdict, the notebook's under SandboxedExecute) reach the process it limits, and the batch's
+    memory check, and does a grader's own LIMITS still win?"""
+    from traitlets.config import Config
+
+    from tfgrader.instructor.batch.schedule import configured_limits
+
+    config = Config()
+    config.TrustedVerdict.grader_memory_limit = "3G"
+    config.TrustedVerdict.grader_max_processes = 99
+    config.SandboxedExecute.memory_limit = "2G"
+    execute = SandboxedExecute(config=config)
+    assert (execute.grader_limits().memory_bytes, execute.grader_limits().processes) == (3 * 2**30, 99)
+    assert execute.limits().memory_bytes == 2 * 2**30
+    grader = tmp_path / "test_own.py"
+    grader.write_text('LIMITS = {"grader_memory": "5G", "memory": "6G"}\n')
+    assert execute.grader_limits(grader).memory_bytes == 5 * 2**30 and execute.limits(grader).memory_bytes == 6 * 2**30
+
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.TrustedVerdict.grader_memory_limit = "3G"\n'
+                                                  'c.SandboxedExecute.notebook_timeout = 100\n')
+    notebook, grading = configured_limits(tmp_path)
+    assert (grading.limits().memory_bytes, notebook.notebook_timeout) == (3 * 2**30, 100)
