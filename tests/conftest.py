@@ -93,8 +93,8 @@ def graded_alone(assignment: str) -> set[str]:
 class Graded(Validation):
     """One assignment's ``tfgrader validate`` (``--quick`` but in the full run),
     with two more ways in: an unreadable notebook graded in the same batch, and
-    the reference and the first sample graded again, each alone with
-    ``tfgrader grade`` (``alone``). :func:`grade_together` grades several
+    the first sample graded again, alone, with ``tfgrader grade`` (``alone``;
+    the full run grades the reference alone too). :func:`grade_together` grades several
     assignments' submissions in one pool."""
 
     def __init__(self, course: Path, assignment: str, scratch: Path) -> None:
@@ -109,7 +109,7 @@ class Graded(Validation):
         self.alone = {}
 
     def jobs(self) -> list:
-        """What grading this assignment takes: one call per submission, then two alone."""
+        """What grading this assignment takes: one call per submission, then those graded alone again."""
         from tfgrader.instructor.outputs import single
 
         def alone(student):
@@ -118,7 +118,7 @@ class Graded(Validation):
                                                                         self.assignment))
 
         return ([lambda student=s: self.grade(student) for s in self.students()]
-                + [alone(s) for s in ("reference", self.first)])
+                + [alone(s) for s in (("reference", self.first) if FULL else (self.first,))])
 
     @cached_property
     def outcomes(self) -> dict:
