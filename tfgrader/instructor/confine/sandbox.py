@@ -226,9 +226,3 @@ def require_bwrap() -> str:
                                  "It needs unprivileged user namespaces, or root. " + INSTALL_HINT)
     _checked["bwrap"] = path
     return path
-
-
-def nested_namespaces_blocked() -> bool:
-    """Whether bubblewrap's ``--disable-userns`` is in use (else the seccomp filter alone refuses them)."""
-    require_bwrap()
-    return bool(_DISABLE_USERNS)

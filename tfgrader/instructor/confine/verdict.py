@@ -115,11 +115,6 @@ class Grading:
                                         str(self.outbox / wire.RESULTS), wait=True)
             self._process = Started(None, argv, env=_plain_env(), cwd=self.inbox)
 
-    def set_limits(self, limits: Limits) -> None:
-        """Watch it with ``limits`` from now on."""
-        if self._process.watchdog is not None:
-            self._process.watchdog.limits = limits
-
     def grade(self, export_dir: Path, timeout_s: float = TIMEOUT_S, keep: Path | None = None) -> Results:
         """Grade a copy of ``export_dir`` (see :func:`grade`), then end the
         process. With ``keep``, the copy the grader saw is kept there."""
