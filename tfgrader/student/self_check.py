@@ -32,7 +32,7 @@ NOT_RUN = "This check did not run: {}."
 class SelfCheck:
     """What :func:`self_check` found: shown as a table in a notebook, as text elsewhere."""
 
-    def __init__(self, assignment: str, checks: dict[str, dict], results: dict[str, dict], seconds: float) -> None:
+    def __init__(self, assignment: str, checks: dict[str, dict], results: wire.Results, seconds: float) -> None:
         self.assignment, self.checks, self.results, self.seconds = assignment, checks, results, seconds
 
     def rows(self) -> list[tuple[str, str, float, str]]:
@@ -42,9 +42,11 @@ class SelfCheck:
             if not declared.get("public"):
                 rows.append((name, "hidden", declared["points"], HIDDEN))
                 continue
-            result = self.results.get(name, {"passed": False, "message": NOT_RUN.format("no result")})
-            rows.append((name, "passed" if result["passed"] else "failed", declared["points"],
-                         "" if result["passed"] else result["message"]))
+            result = self.results.check(name)
+            if result is None:
+                rows.append((name, "failed", declared["points"], NOT_RUN.format("no result")))
+            else:
+                rows.append((name, "passed" if result.passed else "failed", declared["points"], result.message))
         return rows
 
     @property
@@ -58,7 +60,7 @@ class SelfCheck:
         text = f"{len(self.passed)} of {len(public)} public checks passed"
         if hidden:
             points = sum(r[2] for r in hidden)
-            text += (f"; {plural(len(hidden), 'more check', 'more checks')} ({plural(points, 'point')}) "
+            text += (f"; {plural(len(hidden), 'more check')} ({plural(points, 'point')}) "
                      f"{'are' if len(hidden) != 1 else 'is'} {HIDDEN}, so this is not your grade")
         return text + f" (took {self.seconds:.0f} s)."
 
@@ -141,6 +143,5 @@ def _run(module: Path, timeout_s: float) -> SelfCheck:
                                      if proc.returncode else "no result")
         except subprocess.TimeoutExpired:
             missing = NOT_RUN.format(f"checking took longer than {timeout_s:g} s")
-        results = {c.name: {"passed": c.passed, "message": c.message}
-                   for c in wire.Results.read(out, declared_checks(module), missing).checks}
+        results = wire.Results.read(out, declared_checks(module), missing)
     return SelfCheck(module.parent.name, checks, results, time.monotonic() - started)
