@@ -25,6 +25,8 @@ EXAMPLES = """examples:
   tfgrader report 01-keras-overview      print points and failed checks per student
   tfgrader report 01-keras-overview --html reports/01-keras-overview --csv points.csv   and write the class report
   tfgrader export --canvas grades.csv    the gradebook as a CSV file that Canvas imports
+  tfgrader mutate 01-keras-overview      grade machine-made wrong solutions and valid rewrites of the reference
+  tfgrader mutate 01-keras-overview --save-sample m_build_model_units_2   keep a killed mutant as a sample
   tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
                                          grade one notebook, outside any gradebook (CI, Gradescope)
 """
@@ -63,6 +65,20 @@ def main(argv: list[str] | None = None) -> int:
             command.add_argument("--scheduler", metavar="tcp://HOST:8786",
                                  help="grade on this Dask cluster, one task per submission (the course on a shared "
                                       "filesystem, the gradebook on PostgreSQL)")
+    mutate_cmd = commands.add_parser("mutate", help="grade mutants and valid rewrites of the reference: "
+                                                    "the mutation score and the false rejections of the graders")
+    mutate_cmd.add_argument("assignment")
+    mutate_cmd.add_argument("--mutants", type=int, default=30, metavar="N",
+                            help="mutants to grade, spread over the operators (default 30)")
+    mutate_cmd.add_argument("--rewrites", type=int, default=12, metavar="N",
+                            help="valid rewrites to grade, spread over their classes (default 12)")
+    mutate_cmd.add_argument("--workers", type=int, default=None, help="gradings at once (default: TFGRADER_WORKERS, "
+                                                                      "else 1)")
+    mutate_cmd.add_argument("--workdir", type=Path, metavar="DIR",
+                            help="where the batch lives and resumes (default: mutation/<id>/ in the course)")
+    mutate_cmd.add_argument("--list", action="store_true", help="list the chosen mutants and rewrites; grade nothing")
+    mutate_cmd.add_argument("--save-sample", action="append", default=[], metavar="MUTANT",
+                            help="add this killed mutant to graders/samples_<id>.py with the checks it loses")
     export_cmd = commands.add_parser("export", help="write the gradebook as a CSV file that Canvas imports")
     export_cmd.add_argument("--canvas", type=Path, required=True, metavar="FILE")
     export_cmd.add_argument("assignments", nargs="*", help="(default: every assignment of the course)")
@@ -178,6 +194,41 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def mutate(args: argparse.Namespace) -> int:
+    """Exit 1 when the reference loses points, a mutant survives unrecorded or a rewrite is falsely rejected."""
+    from tfgrader.instructor.authoring import mutate as mutation
+    from tfgrader.instructor.authoring.mutate import report as mutation_report, run as mutation_run
+    from tfgrader.instructor.batch.progress import BatchProgress
+
+    course = _course(args)
+    found = mutation.candidates(course, args.assignment)
+    chosen = (mutation.choose(found, mutation.MUTANT, args.mutants, args.assignment)
+              + mutation.choose(found, mutation.REWRITE, args.rewrites, args.assignment))
+    if args.list:
+        for m in chosen:
+            print(f"{m.name:<48} {m.detail}")
+        print(f"{len(chosen)} of {len(found)} that the operators make")
+        return 0
+    started = time.monotonic()
+    with BatchProgress(len(chosen) + 1, f"mutate {args.assignment}") as shown:
+        reference, graded = mutation_run.grade(course, args.assignment, chosen, args.workdir, args.workers,
+                                               on_done=shown.done)
+    data = mutation_report.summary(args.assignment, reference, graded,
+                                   mutation_report.covered_sets(course, args.assignment), time.monotonic() - started)
+    print(mutation_report.text(data))
+    json_path, page = mutation_report.write(course, data)
+    print(f"report: {page} ({json_path.name} beside it)")
+    by_name = {g.mutant.name: g for g in graded}
+    for name in args.save_sample:
+        g = by_name.get(name)
+        if g is None or g.outcome != mutation_run.KILLED:
+            print(f"tfgrader mutate: {name} is not a killed mutant of this run; not saved", file=sys.stderr)
+            continue
+        print(f"sample {name} (loses {sorted(g.lost)}) added to {mutation_report.save_sample(course, args.assignment, g)}")
+    bad = (reference.lost or data["mutants"]["survived"] or data["rewrites"]["false_rejections"])
+    return 1 if bad else 0
+
+
 def report_cmd(args: argparse.Namespace) -> int:
     from tfgrader.instructor.outputs import class_report, report
 
@@ -193,7 +244,7 @@ def report_cmd(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd,
-            "grade": grade, "export": export, "generate": generate}
+            "grade": grade, "export": export, "generate": generate, "mutate": mutate}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,7 +3,8 @@
 ::
 
     nbgrader_config.py                  the course's nbgrader settings (and its gradebook's URL)
-    graders/test_<id>.py                each assignment's hidden grader; samples_<id>.py, tutorials_<id>.py
+    graders/test_<id>.py                each assignment's hidden grader; samples_<id>.py, tutorials_<id>.py,
+                                        mutants_<id>.py, equivalent_<id>.toml
     source/<assignment>/                the instructor's notebook with solutions, and public_checks.py
     release/<assignment>/               what students get (nbgrader generate_assignment)
     submitted/<student>/<assignment>/   what they handed in
@@ -113,6 +114,14 @@ class CourseLayout:
 
     def tutorials(self, assignment: str) -> Path:
         return self.graders / f"tutorials_{_stem(assignment)}.py"
+
+    def mutants(self, assignment: str) -> Path:
+        """The assignment's own mutation operators and rewrites (see :mod:`tfgrader.instructor.authoring.mutate`)."""
+        return self.graders / f"mutants_{_stem(assignment)}.py"
+
+    def equivalent(self, assignment: str) -> Path:
+        """The surviving mutants the instructor recorded as valid work, with the reasons."""
+        return self.graders / f"equivalent_{_stem(assignment)}.toml"
 
     def source(self, assignment: str) -> Path:
         return self.root / "source" / assignment

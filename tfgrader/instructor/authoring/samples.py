@@ -54,7 +54,7 @@ class Sample:
 def reference(course: Path, assignment: str) -> nbformat.NotebookNode:
     """The release notebook with every solution cell filled from ``source/``."""
     solutions = {
-        cell.metadata["nbgrader"]["grade_id"]: _MARKERS.sub("", cell.source)
+        cell.metadata["nbgrader"]["grade_id"]: strip_markers(cell.source)
         for cell in _read(CourseLayout(course).source_notebook(assignment)).cells
         if cell.metadata.get("nbgrader", {}).get("solution")
     }
@@ -64,6 +64,11 @@ def reference(course: Path, assignment: str) -> nbformat.NotebookNode:
         if grade_id in solutions:
             cell.source = solutions[grade_id]
     return nb
+
+
+def strip_markers(source: str) -> str:
+    """A solution cell's source without its ``### BEGIN/END SOLUTION`` lines."""
+    return _MARKERS.sub("", source)
 
 
 def release(course: Path, assignment: str) -> nbformat.NotebookNode:

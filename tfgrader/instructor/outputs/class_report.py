@@ -89,13 +89,14 @@ def write_html(course: Path, assignment: str, folder: Path) -> Path:
     slowest = sorted(seconds.items(), key=lambda item: -item[1])[:10]
     mean = sum(row.score for row in rows) / len(rows) if rows else 0.0
     page = PAGE.format(
+        style=STYLE,
         title=html.escape(f"{assignment}: class report"),
         summary=html.escape(f"{len(rows)} students in the gradebook, mean {mean:.1f} of {top:g} points; "
                             f"{len(troubles)} with a problem in the batch."),
-        messages=_table(["students", "check", "message"],
+        messages=table(["students", "check", "message"],
                         [[str(n), check, message] for (check, message), n in messages.most_common(10)]),
-        slowest=_table(["student", "seconds"], [[student, f"{s:.0f}"] for student, s in slowest]),
-        troubles=_table(["student", "what happened"], [[t.student, t.what] for t in troubles]),
+        slowest=table(["student", "seconds"], [[student, f"{s:.0f}"] for student, s in slowest]),
+        troubles=table(["student", "what happened"], [[t.student, t.what] for t in troubles]),
     )
     path = folder / "index.html"
     path.write_text(page)
@@ -109,7 +110,7 @@ def _check_names(rows: list[Results]) -> list[str]:
     return names
 
 
-def _table(header: list[str], body: list[list[str]]) -> str:
+def table(header: list[str], body: list[list[str]]) -> str:
     if not body:
         return "<p>None.</p>"
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
@@ -117,17 +118,20 @@ def _table(header: list[str], body: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
 
 
+# The look of the instructor's pages (this one and the mutation report).
+STYLE = """body { font-family: sans-serif; max-width: 60em; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #eee; }
+img { max-width: 100%; }"""
+
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>{title}</title>
 <style>
-body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}
-th {{ background: #eee; }}
-img {{ max-width: 100%; }}
+{style}
 </style>
 </head>
 <body>
