@@ -159,6 +159,17 @@ def _canonical_loss(name: str) -> str:
         return _snake(name)
 
 
+def same_learning_rate(submission: Any, builder: str) -> float | None:
+    """The learning rate of the model ``builder`` returns, for a check that
+    another model must match it; None when that model has none to match (not
+    compiled, a schedule, or not built): its own check says so."""
+    try:
+        model = submission.model(builder)
+        return _learning_rate(model.optimizer) if getattr(model, "compiled", False) else None
+    except Exception:  # noqa: BLE001 - whatever is wrong with it is the other check's to say
+        return None
+
+
 def _learning_rate(optimizer: Any) -> float | None:
     rate = optimizer.get_config().get("learning_rate")  # a schedule's is its config, a dict
     return float(np.asarray(rate)) if isinstance(rate, (int, float, np.number)) else None

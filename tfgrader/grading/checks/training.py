@@ -84,6 +84,18 @@ def accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
     return float((predicted == np.asarray(y).reshape(-1)).mean())
 
 
+def expect_not_trained_on_test(model: Any, unseen: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+                               *, margin: float, what: str = "`model`", names: str = "x_train and y_train") -> None:
+    """``model`` scores no more than ``margin`` better on the test set than on
+    training examples it was not trained on (``unseen``): a model trained on
+    the test set scores clearly better there."""
+    on_test, on_unseen = accuracy(model, *test), accuracy(model, *unseen)
+    assert on_test - on_unseen <= margin, (
+        f"Your trained {what} scores {on_test:.1%} on the test set but only {on_unseen:.1%} on training examples it "
+        f"did not train on: it looks trained on the test set. Train it on {names} only; the test set is for "
+        "measuring it.")
+
+
 def expect_learns(model: Any, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], *,
                   epochs: int, batch_size: int, threshold: float, examples: str = "images") -> float:
     """Retrain a fresh copy of ``model`` briefly; its test accuracy must reach ``threshold``.

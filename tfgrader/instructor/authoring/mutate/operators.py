@@ -228,7 +228,7 @@ def scaling(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator
     for op in _scalings(module):
         yield Edit("scaling", f"{module.code_for_node(op)} -> {module.code_for_node(op.left)}", op, op.left)
         for factor in ("1", "127.5"):
-            yield Edit("scaling", f"/ {module.code_for_node(op.right)} -> / {factor}", op.right, expression(factor))
+            yield Edit("scaling", f"{module.code_for_node(op)} -> / {factor}", op.right, expression(factor))
 
 
 _SPLIT = re.compile(r"train|test")
@@ -266,14 +266,17 @@ def adapt_split(module: cst.Module, names: frozenset[str] = frozenset()) -> Iter
 
 def slice_off_by_one(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """A slice's bound one off."""
-    for piece in nodes(module, cst.Slice):
-        for side in ("lower", "upper"):
-            bound = getattr(piece, side)
-            if isinstance(bound, cst.Integer):
-                n = int(bound.evaluated_value)
-                for new in (n - 1, n + 1):
-                    if new >= 0:
-                        yield Edit("slice_off_by_one", f"[{side} {n} -> {new}]", bound, number(new))
+    for subscript in nodes(module, cst.Subscript):
+        for element in subscript.slice:
+            piece = element.slice
+            for side in ("lower", "upper") if isinstance(piece, cst.Slice) else ():
+                bound = getattr(piece, side)
+                if isinstance(bound, cst.Integer):
+                    n = int(bound.evaluated_value)
+                    for new in (n - 1, n + 1):
+                        if new >= 0:
+                            yield Edit("slice_off_by_one", f"{module.code_for_node(subscript)}: {n} -> {new}",
+                                       bound, number(new))
 
 
 def shuffle_labels(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:

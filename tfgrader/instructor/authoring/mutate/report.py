@@ -90,7 +90,8 @@ def text(data: dict) -> str:
              f"{m['total']} mutants: {m['killed']} killed, {m['survived']} survived, {m['broken']} broken, "
              f"{m['timeout']} timed out, {m['equivalent']} equivalent",
              f"  rewrites: {r['total']}, {r['false_rejections']} false rejections",
-             f"  graded in {data['grading_seconds']:.0f} s of grading ({data['seconds']:.0f} s this run)"]
+             f"  gradings took {data['grading_seconds']:.0f} s in all, one after another; this run took "
+             f"{data['seconds']:.0f} s"]
     if data["reference"]["lost"]:
         lines.append(f"  THE REFERENCE LOSES {sorted(data['reference']['lost'])}: fix it before reading the rest")
     lines.append("  by operator:")
@@ -144,7 +145,7 @@ def _page(data: dict) -> str:
         summary=html.escape(f"Mutation score {shown}: {m['killed']} killed, {m['survived']} survived, "
                             f"{m['broken']} broken, {m['timeout']} timed out, {m['equivalent']} equivalent, "
                             f"of {m['total']} mutants. {r['total']} valid rewrites, {r['false_rejections']} "
-                            f"false rejections. {data['grading_seconds']:.0f} s of grading."),
+                            f"false rejections. The gradings took {data['grading_seconds']:.0f} s in all."),
         by_operator=by_operator, by_check=by_check, by_class=by_class,
         graded=f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 

@@ -10,6 +10,7 @@ again in full.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from tfgrader.wire import Results
 from tfgrader.wire.declarations import declared_checks
 
 REFERENCE = "reference"
+PREPARED = "prepared.sha256"  # what the batch's copy of the course was made from
 # What each grading may end as.
 KILLED, SURVIVED, BROKEN, TIMEOUT, EQUIVALENT = "killed", "survived", "broken", "timeout", "equivalent"
 KEPT, REJECTED = "kept", "false rejection"
@@ -50,7 +52,12 @@ def workdir(course: Path, assignment: str) -> Path:
 
 
 def prepare(course: Path, assignment: str, folder: Path) -> Path:
-    """``folder`` as a copy of the course's current graders and sources, with a gradebook of its own."""
+    """``folder`` as a copy of the course's current graders and sources, with a gradebook of its own;
+    left as it is when it was made from the same files (a resumed run)."""
+    digest = _digest(course)
+    made = folder / PREPARED
+    if made.exists() and made.read_text() == digest and CourseLayout(folder).release_notebook(assignment).exists():
+        return folder
     folder.mkdir(parents=True, exist_ok=True)
     for name in COURSE_FILES:  # the course as it is now, not as it was at the last run
         target = folder / name
@@ -61,7 +68,19 @@ def prepare(course: Path, assignment: str, folder: Path) -> Path:
         config.write(f"\n# tfgrader mutate: the mutants' own gradebook\n"
                      f"c.CourseDirectory.db_url = 'sqlite:///{(folder / 'gradebook.db').resolve()}'\n")
     generate(folder, assignment)
+    made.write_text(digest)
     return folder
+
+
+def _digest(course: Path) -> str:
+    """The sha256 of the course's own files (its sources, graders and configuration)."""
+    digest = hashlib.sha256()
+    for name in COURSE_FILES:
+        root = course / name
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"{path.relative_to(course)}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def grade(course: Path, assignment: str, mutants: list[Mutant], folder: Path | None = None,
