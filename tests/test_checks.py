@@ -223,3 +223,39 @@ def test_accuracy_output_kinds(classifier, plane, layer, kernel):
     assert accuracy(model, x, y) == 1.0
     assert accuracy(model, x, y.reshape(-1, 1)) == 1.0
     assert accuracy(model, x, 1 - y) == 0.0
+
+
+def test_a_model_trained_on_the_test_set_is_named(classifier, plane):
+    """A model that is right on the test points and wrong on unseen training points looks trained on the test
+    set; one as good on both does not."""
+    from tfgrader.grading.checks.training import expect_not_trained_on_test
+
+    model = classifier(keras.layers.Dense(2))
+    model.layers[-1].set_weights([np.array([[-1.0, 1.0], [0.0, 0.0]], "float32"), np.zeros(2, "float32")])
+    x, y = plane
+    expect_not_trained_on_test(model, (x[:100], y[:100]), (x[100:], y[100:]), margin=0.01)
+    flipped = (x[:100], 1 - y[:100])  # what it "learned" is wrong on these: 0% against 100% on the test points
+    with pytest.raises(AssertionError, match="it looks trained on the test set. Train it on x_train and y_train only"):
+        expect_not_trained_on_test(model, flipped, (x[100:], y[100:]), margin=0.01)
+
+
+def test_same_learning_rate_reads_the_other_builder():
+    """The learning rate another check must match: the model's own, or None when it has none to match."""
+    from tfgrader.grading.checks.compiling import same_learning_rate
+
+    class Exported:
+        def __init__(self, models):
+            self.models = models
+
+        def model(self, name):
+            if name not in self.models:
+                raise StudentError(f"{name} was not exported")
+            return self.models[name]
+
+    adam = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    adam.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    plain = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    exported = Exported({"build_model": adam, "uncompiled": plain})
+    assert same_learning_rate(exported, "build_model") == pytest.approx(0.01)
+    assert same_learning_rate(exported, "uncompiled") is None
+    assert same_learning_rate(exported, "missing") is None

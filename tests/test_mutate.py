@@ -249,8 +249,11 @@ def test_mutate_the_tiny_course_end_to_end_and_resume(tmp_path, capsys):
     page = (course / "reports" / "tiny" / "mutation.html").read_text()
     assert "Mutation score 67%" in page and "m_notes_note_1" in page
 
+    with (course / "graders" / "equivalent_tiny.toml").open("a") as recorded:
+        recorded.write('[[equivalent]]\nmutant = "m_answer_gone_1"\nreason = "an operator since removed"\n')
     assert main(argv + ["--save-sample", "m_notes_note_2"]) == 1
     second = capsys.readouterr()
+    assert "names mutants the operators no longer make: m_answer_gone_1" in second.err
     assert second.err.count("unchanged, skipped") == 6, second.err
     assert json.loads((course / "reports" / "tiny" / "mutation.json").read_text())["mutants"] == data["mutants"]
     saved = samples.samples(course, "tiny")[-1]

@@ -204,6 +204,10 @@ def mutate(args: argparse.Namespace) -> int:
     found = mutation.candidates(course, args.assignment)
     chosen = (mutation.choose(found, mutation.MUTANT, args.mutants, args.assignment)
               + mutation.choose(found, mutation.REWRITE, args.rewrites, args.assignment))
+    stale = sorted(set(mutation.equivalents(course, args.assignment)) - {m.name for m in found})
+    if stale:
+        print(f"tfgrader mutate: equivalent_*.toml names mutants the operators no longer make: {', '.join(stale)}",
+              file=sys.stderr)
     if args.list:
         for m in chosen:
             print(f"{m.name:<48} {m.detail}")

@@ -96,10 +96,10 @@ def samples(course: Path, assignment: str) -> list[Sample]:
     official tutorials' code as students paste it, from
     ``graders/tutorials_<id>.py`` (``TUTORIAL_SAMPLES``) when there is one."""
     layout = CourseLayout(course)
-    found = list(_load(layout.samples(assignment)).SAMPLES)
+    found = list(load_beside_graders(layout.samples(assignment)).SAMPLES)
     tutorials = layout.tutorials(assignment)
     if tutorials.exists():
-        found += _load(tutorials).TUTORIAL_SAMPLES
+        found += load_beside_graders(tutorials).TUTORIAL_SAMPLES
     return found
 
 
@@ -159,7 +159,7 @@ def _may_share(one: Sample, other: Sample) -> bool:
             and one.name not in other.apart and other.name not in one.apart)
 
 
-def _load(path: Path):
+def load_beside_graders(path: Path):
     """Import a samples file; it may import its neighbours in graders/ (a
     tutorials file reuses the reference texts of its samples file)."""
     spec = importlib.util.spec_from_file_location(path.stem, path)

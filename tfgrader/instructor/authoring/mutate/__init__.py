@@ -108,7 +108,7 @@ class Extension:
         path = CourseLayout(course).mutants(assignment)
         if not path.exists():
             return cls({}, {}, {})
-        module = samples._load(path)
+        module = samples.load_beside_graders(path)
         return cls(dict(getattr(module, "MUTATIONS", {})), dict(getattr(module, "REWRITES", {})),
                    dict(getattr(module, "SKIP", {})))
 

@@ -140,14 +140,14 @@ def dropout_rate(module: cst.Module, names: frozenset[str] = frozenset()) -> Ite
 
 # ---- compile settings
 
-def _compiles(module: cst.Module) -> list[cst.Call]:
+def compiles(module: cst.Module) -> list[cst.Call]:
     """Keras's compile calls (not ``re.compile``)."""
     return [call for call in calls(module, "compile") if dotted(call.func) != "re.compile"]
 
 
 def loss(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """Another loss."""
-    for call in _compiles(module):
+    for call in compiles(module):
         given = keyword(call, "loss") or positional(call, 1)
         if given is None:
             continue
@@ -169,7 +169,7 @@ def from_logits(module: cst.Module, names: frozenset[str] = frozenset()) -> Iter
 
 def optimizer(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """Another optimizer, its arguments kept."""
-    for call in _compiles(module):
+    for call in compiles(module):
         given = keyword(call, "optimizer") or positional(call, 0)
         if given is None:
             continue
@@ -197,7 +197,7 @@ def learning_rate(module: cst.Module, names: frozenset[str] = frozenset()) -> It
             rate = literal(given.value) * 100
             yield Edit("learning_rate", f"learning_rate {literal(given.value)} -> {rate:g}", given.value,
                        number(rate))
-    for call in _compiles(module):
+    for call in compiles(module):
         given = keyword(call, "optimizer")
         if given is not None and isinstance(given.value, cst.SimpleString):
             name = given.value.evaluated_value.lower()
@@ -210,7 +210,7 @@ def learning_rate(module: cst.Module, names: frozenset[str] = frozenset()) -> It
 
 def metrics(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """The metrics left out of ``compile``."""
-    for call in _compiles(module):
+    for call in compiles(module):
         given = keyword(call, "metrics")
         if given is not None:
             yield Edit("metrics", "no metrics", call, without(call, given))
@@ -218,14 +218,14 @@ def metrics(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator
 
 # ---- data
 
-def _scalings(module: cst.Module) -> list[cst.BinaryOperation]:
+def scalings(module: cst.Module) -> list[cst.BinaryOperation]:
     return [op for op in nodes(module, cst.BinaryOperation)
             if isinstance(op.operator, cst.Divide) and literal(op.right) in (255, 255.0)]
 
 
 def scaling(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """Pixel scaling removed, or by the wrong factor."""
-    for op in _scalings(module):
+    for op in scalings(module):
         yield Edit("scaling", f"{module.code_for_node(op)} -> {module.code_for_node(op.left)}", op, op.left)
         for factor in ("1", "127.5"):
             yield Edit("scaling", f"{module.code_for_node(op)} -> / {factor}", op.right, expression(factor))
@@ -349,11 +349,11 @@ _EPOCH_FIELD = re.compile(r"\{epoch[^}]*\}")
 
 def checkpoint_pattern(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """A checkpoint file pattern without its epoch: every checkpoint overwrites the last."""
-    for string in nodes(module, cst.SimpleString):
-        text = string.evaluated_value
+    for literal_string in nodes(module, cst.SimpleString):
+        text = literal_string.evaluated_value
         if isinstance(text, str) and _EPOCH_FIELD.search(text):
             new = _EPOCH_FIELD.sub("", text).replace("-.", ".")
-            yield Edit("checkpoint_pattern", f"{text!r} -> {new!r}", string, quoted(string, new))
+            yield Edit("checkpoint_pattern", f"{text!r} -> {new!r}", literal_string, quoted(literal_string, new))
 
 
 def regularizer(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:

@@ -11,10 +11,10 @@ from typing import Iterator
 
 import libcst as cst
 
-from tfgrader.instructor.authoring.mutate.operators import _compiles, _functional_steps, _scalings, loss_name
+from tfgrader.instructor.authoring.mutate.operators import compiles, scalings, loss_name
 from tfgrader.instructor.authoring.mutate.syntax import (
-    Edit, callee, calls, dotted, expression, is_input, keras_prefix, keyword, literal, names_used, nodes,
-    positional, quoted, sequential_layers, string, with_element_after, with_keyword, without)
+    Edit, callee, calls, expression, is_input, keras_prefix, keyword, literal, names_used, nodes,
+    quoted, sequential_layers, string, with_element_after, with_keyword, without)
 
 # Layers Keras has for an activation of their own, beside Activation(name).
 OWN_LAYERS = {"relu": "ReLU()", "softmax": "Softmax()"}
@@ -167,7 +167,7 @@ def logits(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[
     the metrics kept meaning the same (and named the same)."""
     prefix = keras_prefix(module)
     dense = calls(module, "Dense")
-    for compile_call in _compiles(module):
+    for compile_call in compiles(module):
         given = keyword(compile_call, "loss")
         loss = loss_name(given.value) if given is not None else None
         if loss not in OUTPUT_ACTIVATION or not dense:
@@ -207,7 +207,7 @@ def spelled_as_objects(module: cst.Module, names: frozenset[str] = frozenset()) 
     """The optimizer, the loss, the metrics or the activations given as Keras objects instead of strings,
     or as strings instead of objects."""
     prefix = keras_prefix(module)
-    for call in _compiles(module):
+    for call in compiles(module):
         loss_given = keyword(call, "loss")
         loss = loss_name(loss_given.value) if loss_given is not None else None
         given = keyword(call, "optimizer")
@@ -251,15 +251,15 @@ def spelled_as_objects(module: cst.Module, names: frozenset[str] = frozenset()) 
 
 def aliases(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """Keras's short names: ``"acc"``, ``"mae"``, ``"mse"``."""
-    for call in _compiles(module):
+    for call in compiles(module):
         changes = {}
         for name in ("loss", "metrics"):
             given = keyword(call, name)
             if given is None:
                 continue
-            for string in nodes(given.value, cst.SimpleString):
-                if string.evaluated_value in ALIASES:
-                    changes[string] = quoted(string, ALIASES[string.evaluated_value])
+            for text in nodes(given.value, cst.SimpleString):
+                if text.evaluated_value in ALIASES:
+                    changes[text] = quoted(text, ALIASES[text.evaluated_value])
         if changes:
             yield _all_of(module, "aliases", "short names: " + ", ".join(sorted(
                 ALIASES[s.evaluated_value] for s in changes)), changes, at=call)
@@ -267,12 +267,12 @@ def aliases(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator
 
 def float_dtypes(module: cst.Module, names: frozenset[str] = frozenset()) -> Iterator[Edit]:
     """Scaled arrays in float32 instead of float64, and float arrays of the other precision."""
-    scalings = _scalings(module)
-    if scalings:
+    scaled = scalings(module)
+    if scaled:
         yield _all_of(module, "float_dtypes", "scaled to float32", {
             op: op.with_changes(left=cst.Call(func=cst.Attribute(op.left, cst.Name("astype")),
-                                              args=[cst.Arg(expression('"float32"'))])) for op in scalings},
-                      at=scalings[0])
+                                              args=[cst.Arg(expression('"float32"'))])) for op in scaled},
+                      at=scaled[0])
     for call in nodes(module, cst.Call):
         given = keyword(call, "dtype")
         if given is None or is_input(call):

@@ -19,7 +19,7 @@ from typing import Callable
 import nbformat
 
 from tfgrader.instructor.authoring import samples
-from tfgrader.instructor.authoring.mutate import MUTANT, REWRITE, Mutant, equivalents
+from tfgrader.instructor.authoring.mutate import REWRITE, Mutant, equivalents
 from tfgrader.instructor.authoring.public import generate
 from tfgrader.instructor.batch import stamps
 from tfgrader.instructor.batch.schedule import Run, autograde_all
