@@ -26,7 +26,15 @@ training and test images):
   same weights: the same model on the same data gives the same number, so
   0.01 only allows for rounding. Restored into a model with sigmoid instead
   of relu units, the trained weights score 0.694 against 0.860.
-- The latest epoch checkpoint (10 epochs) scores 0.861; threshold 0.75.
+- The latest epoch checkpoint (10 epochs) scores 0.861, and `model` 0.860;
+  the threshold for both is 0.75. Trained on shuffled labels, `model`
+  guesses.
+- Trained on the test set: the network trained 10 epochs on the first 1,000
+  training images scored 0.855 and 0.865 (seeds 0, 1) on the test images and
+  0.922 and 0.921 on the last 1,000 training images, which it never sees;
+  trained on the test images instead, 0.991 and 0.994 against 0.898 and
+  0.901. `model` and the latest epoch checkpoint fail when they score more
+  than 0.02 better on the test images than on those training images.
 - Optimizer state: ``keras.saving.load_model`` of a trained, compiled model
   restores Adam completely: ``iterations`` and every momentum and velocity
   variable are equal to the saved model's. Keras only skips the optimizer's
@@ -53,7 +61,7 @@ from tfgrader.grading.checks.compiling import expect_compiled
 from tfgrader.grading.checks.saving import (
     WEIGHTS_SUFFIX, epochs_saved, expect_suffix, expected_epoch_files,
     load_saved_model, loss_after_one_step, optimizer_steps, restore, same_predictions)
-from tfgrader.grading.checks.training import accuracy
+from tfgrader.grading.checks.training import accuracy, expect_not_trained_on_test
 from tfgrader.wire import DIRECTORY
 from tfgrader.grading.plugin import check
 
@@ -89,6 +97,8 @@ N, SAVE_EVERY, STEP_BATCH = 1000, 5, 32
 CHANCE_MAX = 0.30
 ACCURACY_TOLERANCE = 0.01
 MIN_LATEST_ACCURACY = 0.75
+TEST_SET_MARGIN = 0.02
+TRAINED_ON = "train_images and train_labels"
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +106,13 @@ def mnist():
     (x_train, y_train), (x_test, y_test) = data.mnist()
     flat = lambda x: x[:N].reshape(-1, 28 * 28).astype("float32") / 255.0  # noqa: E731
     return flat(x_train), y_train[:N], flat(x_test), y_test[:N]
+
+
+@pytest.fixture(scope="module")
+def unseen():
+    """The last N training images: the notebook trains on the first N only."""
+    (x_train, y_train), _ = data.mnist()
+    return x_train[-N:].reshape(-1, 28 * 28).astype("float32") / 255.0, y_train[-N:]
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +132,7 @@ def test_architecture(submission):
 
 
 @check(points=3)
-def test_trained_checkpoint(submission, restored, mnist):
+def test_trained_checkpoint(submission, restored, mnist, unseen):
     model, shown = restored
     trained = submission.model("model")
     x_test, y_test = mnist[2:]
@@ -124,6 +141,11 @@ def test_trained_checkpoint(submission, restored, mnist):
         f"on the test images, but your trained `model` scores {accuracy(trained, x_test, y_test):.1%}: "
         "they should make the very same predictions. Pass the ModelCheckpoint callback to the fit() "
         "that trains `model`.")
+    measured = accuracy(trained, x_test, y_test)
+    assert measured >= MIN_LATEST_ACCURACY, (
+        f"Your trained `model` scores {measured:.1%} on the test images; trained for EPOCHS epochs on the "
+        f"training images it should score at least {MIN_LATEST_ACCURACY:.0%}. Train it on {TRAINED_ON}.")
+    expect_not_trained_on_test(trained, unseen, (x_test, y_test), margin=TEST_SET_MARGIN, names=TRAINED_ON)
 
 
 @check(points=2)
@@ -148,7 +170,7 @@ def test_restore(submission, restored, mnist):
 
 
 @check(points=3)
-def test_epoch_checkpoints(submission, mnist):
+def test_epoch_checkpoints(submission, mnist, unseen):
     shown, names, copies = submission.directory("checkpoint_dir")
     epochs = submission.value("CHECKPOINT_EPOCHS")
     assert isinstance(epochs, int) and epochs >= SAVE_EVERY, (
@@ -168,6 +190,8 @@ def test_epoch_checkpoints(submission, mnist):
     assert measured >= MIN_LATEST_ACCURACY, (
         f"Loaded into create_model(), '{shown}/{latest}' scores {measured:.1%} on the test images; "
         f"after {epochs} epochs of training it should score at least {MIN_LATEST_ACCURACY:.0%}.")
+    expect_not_trained_on_test(model, unseen, mnist[2:], margin=TEST_SET_MARGIN, what=f"checkpoint '{shown}/{latest}'",
+                               names=TRAINED_ON)
 
 
 @check(points=2)
