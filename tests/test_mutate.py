@@ -250,12 +250,15 @@ def test_mutate_the_tiny_course_end_to_end_and_resume(tmp_path, capsys):
     assert "Mutation score 67%" in page and "m_notes_note_1" in page
 
     with (course / "graders" / "equivalent_tiny.toml").open("a") as recorded:
-        recorded.write('[[equivalent]]\nmutant = "m_answer_gone_1"\nreason = "an operator since removed"\n')
-    assert main(argv + ["--save-sample", "m_notes_note_2"]) == 1
+        recorded.write('[[equivalent]]\nmutant = "m_answer_gone_1"\nreason = "an operator since removed"\n'
+                       '[[accepted]]\nmutant = "m_notes_note_1"\nreason = "the file is new: appending writes it"\n')
+    assert main(argv + ["--save-sample", "m_notes_note_2"]) == 0, "every survivor is recorded now"
     second = capsys.readouterr()
     assert "names mutants the operators no longer make: m_answer_gone_1" in second.err
+    assert "SURVIVED, accepted (the file is new: appending writes it): m_notes_note_1" in second.out
     assert second.err.count("unchanged, skipped") == 6, second.err
-    assert json.loads((course / "reports" / "tiny" / "mutation.json").read_text())["mutants"] == data["mutants"]
+    assert json.loads((course / "reports" / "tiny" / "mutation.json").read_text())["mutants"] == {
+        **data["mutants"], "accepted": 1}, "still a survivor, in the score too"
     saved = samples.samples(course, "tiny")[-1]
     assert (saved.name, saved.loses) == ("m_notes_note_2", frozenset({"notes"}))
     reference = samples.reference(run.workdir(course, "tiny"), "tiny")

@@ -195,7 +195,7 @@ def export(args: argparse.Namespace) -> int:
 
 
 def mutate(args: argparse.Namespace) -> int:
-    """Exit 1 when the reference loses points, a mutant survives unrecorded or a rewrite is falsely rejected."""
+    """Exit 1 when the reference loses points, a mutant survives and is not recorded, or a rewrite is refused."""
     from tfgrader.instructor.authoring import mutate as mutation
     from tfgrader.instructor.authoring.mutate import report as mutation_report, run as mutation_run
     from tfgrader.instructor.batch.progress import BatchProgress
@@ -204,7 +204,9 @@ def mutate(args: argparse.Namespace) -> int:
     found = mutation.candidates(course, args.assignment)
     chosen = (mutation.choose(found, mutation.MUTANT, args.mutants, args.assignment)
               + mutation.choose(found, mutation.REWRITE, args.rewrites, args.assignment))
-    stale = sorted(set(mutation.equivalents(course, args.assignment)) - {m.name for m in found})
+    recorded = {**mutation.equivalents(course, args.assignment),
+                **mutation.equivalents(course, args.assignment, mutation.ACCEPTED)}
+    stale = sorted(set(recorded) - {m.name for m in found})
     if stale:
         print(f"tfgrader mutate: equivalent_*.toml names mutants the operators no longer make: {', '.join(stale)}",
               file=sys.stderr)
@@ -229,7 +231,8 @@ def mutate(args: argparse.Namespace) -> int:
             print(f"tfgrader mutate: {name} is not a killed mutant of this run; not saved", file=sys.stderr)
             continue
         print(f"sample {name} (loses {sorted(g.lost)}) added to {mutation_report.save_sample(course, args.assignment, g)}")
-    bad = (reference.lost or data["mutants"]["survived"] or data["rewrites"]["false_rejections"])
+    bad = (reference.lost or data["mutants"]["survived"] > data["mutants"]["accepted"]
+           or data["rewrites"]["false_rejections"])
     return 1 if bad else 0
 
 

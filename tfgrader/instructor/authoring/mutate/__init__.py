@@ -17,11 +17,16 @@ operators and rewrites of its own in ``graders/mutants_<id>.py``::
     REWRITES = {"name": ("class of rewrite", rewrite)}
     SKIP = {("functional_to_sequential", "build_functional_model"): "the assignment asks for the functional API"}
 
-and record survivors that the contract allows in ``graders/equivalent_<id>.toml``::
+and record survivors that the contract allows in ``graders/equivalent_<id>.toml``
+(and, apart, survivors the graders cannot catch and why that is acceptable)::
 
     [[equivalent]]
-    mutant = "m_train_epochs_1"
+    mutant = "m_build_model_units_2"
     reason = "why this is valid work"
+
+    [[accepted]]
+    mutant = "m_train_train_test_swap_1"
+    reason = "why no check can tell it apart, measured"
 """
 
 from __future__ import annotations
@@ -169,22 +174,21 @@ def choose(found: list[Mutant], kind: str, most: int | None, seed: str) -> list[
     return chosen
 
 
-@dataclass(frozen=True)
-class Equivalent:
-    mutant: str
-    reason: str
+EQUIVALENT, ACCEPTED = "equivalent", "accepted"
 
 
-def equivalents(course: Path, assignment: str) -> dict[str, str]:
-    """The survivors the instructor recorded as valid work: name -> reason."""
+def equivalents(course: Path, assignment: str, table: str = EQUIVALENT) -> dict[str, str]:
+    """What the instructor recorded in ``graders/equivalent_<id>.toml``, name -> reason:
+    ``[[equivalent]]``, survivors that are valid work (left out of the score), or with
+    ``table="accepted"``, ``[[accepted]]``, survivors the graders cannot tell from valid work, and why
+    that is acceptable (still counted as survivors)."""
     path = CourseLayout(course).equivalent(assignment)
     if not path.exists():
         return {}
-    data = tomllib.loads(path.read_text())
     recorded = {}
-    for entry in data.get("equivalent", []):
+    for entry in tomllib.loads(path.read_text()).get(table, []):
         if not isinstance(entry, dict) or not entry.get("mutant") or not str(entry.get("reason", "")).strip():
-            raise ValueError(f"{path}: each [[equivalent]] needs a mutant and a reason")
+            raise ValueError(f"{path}: each [[{table}]] needs a mutant and a reason")
         recorded[str(entry["mutant"])] = str(entry["reason"]).strip()
     return recorded
 

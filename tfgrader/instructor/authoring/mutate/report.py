@@ -60,6 +60,7 @@ def summary(assignment: str, reference: Graded, graded: list[Graded], covered: l
         "grading_seconds": round(sum(g.seconds or 0 for g in [reference, *graded]), 1),
         "reference": {"score": reference.score, "max_score": reference.max_score, "lost": reference.lost},
         "mutants": {**{outcome: counts[outcome] for outcome in OUTCOMES}, "total": len(mutants),
+                    "accepted": sum(g.outcome == SURVIVED and bool(g.reason) for g in mutants),
                     "score": score(counts[KILLED], counts[SURVIVED])},
         "by_operator": {op: {**{o: c[o] for o in OUTCOMES}, "score": score(c[KILLED], c[SURVIVED])}
                         for op, c in by_operator.items()},
@@ -88,7 +89,8 @@ def text(data: dict) -> str:
     shown = f"{m['score']:.0%}" if m["score"] is not None else "n/a"
     lines = [f"{data['assignment']}: mutation score {shown} ({m['killed']} killed of {m['killed'] + m['survived']}); "
              f"{m['total']} mutants: {m['killed']} killed, {m['survived']} survived, {m['broken']} broken, "
-             f"{m['timeout']} timed out, {m['equivalent']} equivalent",
+             f"{m['timeout']} timed out, {m['equivalent']} equivalent"
+             + (f" ({m['accepted']} of the survivors accepted)" if m["accepted"] else ""),
              f"  rewrites: {r['total']}, {r['false_rejections']} false rejections",
              f"  gradings took {data['grading_seconds']:.0f} s in all, one after another; this run took "
              f"{data['seconds']:.0f} s"]
@@ -104,6 +106,8 @@ def text(data: dict) -> str:
     for entry in data["graded"]:
         if entry["outcome"] in (SURVIVED, REJECTED):
             label = "SURVIVED" if entry["outcome"] == SURVIVED else "FALSE REJECTION"
+            if entry["outcome"] == SURVIVED and entry["reason"]:
+                label = f"SURVIVED, accepted ({entry['reason']})"
             lost = f", lost {sorted(entry['lost'])}" if entry["lost"] else ""
             lines.append(f"  {label}: {entry['name']} ({entry['detail']}): {entry['points']:g} of "
                          f"{entry['max_points']:g} points{lost}")

@@ -19,7 +19,7 @@ from typing import Callable
 import nbformat
 
 from tfgrader.instructor.authoring import samples
-from tfgrader.instructor.authoring.mutate import REWRITE, Mutant, equivalents
+from tfgrader.instructor.authoring.mutate import ACCEPTED, EQUIVALENT, REWRITE, Mutant, equivalents
 from tfgrader.instructor.authoring.public import generate
 from tfgrader.instructor.batch import stamps
 from tfgrader.instructor.batch.schedule import Run, autograde_all
@@ -30,7 +30,7 @@ from tfgrader.wire.declarations import declared_checks
 REFERENCE = "reference"
 PREPARED = "prepared.sha256"  # what the batch's copy of the course was made from
 # What each grading may end as.
-KILLED, SURVIVED, BROKEN, TIMEOUT, EQUIVALENT = "killed", "survived", "broken", "timeout", "equivalent"
+KILLED, SURVIVED, BROKEN, TIMEOUT = "killed", "survived", "broken", "timeout"
 KEPT, REJECTED = "kept", "false rejection"
 
 
@@ -95,11 +95,11 @@ def grade(course: Path, assignment: str, mutants: list[Mutant], folder: Path | N
     names = [REFERENCE] + [m.name for m in mutants]
     runs = {run.student: run for run in autograde_all(folder, assignment, names=names, workers=workers,
                                                       on_done=on_done)}
-    recorded = equivalents(course, assignment)
+    recorded, accepted = equivalents(course, assignment), equivalents(course, assignment, ACCEPTED)
     checks = declared_checks(CourseLayout(folder).grader(assignment))
     base = Mutant(REFERENCE, REWRITE, REFERENCE, REFERENCE, "", "the reference solution", "", "")
     return (classify(folder, assignment, base, runs[REFERENCE], checks, {}),
-            [classify(folder, assignment, m, runs[m.name], checks, recorded) for m in mutants])
+            [classify(folder, assignment, m, runs[m.name], checks, recorded, accepted) for m in mutants])
 
 
 def _submit(folder: Path, assignment: str, student: str, nb: nbformat.NotebookNode) -> None:
@@ -111,7 +111,9 @@ def _submit(folder: Path, assignment: str, student: str, nb: nbformat.NotebookNo
 
 
 def classify(folder: Path, assignment: str, mutant: Mutant, run: Run, checks: dict,
-             recorded: dict[str, str]) -> Graded:
+             recorded: dict[str, str], accepted: dict[str, str] | None = None) -> Graded:
+    """What grading made of ``mutant``; ``recorded``: the equivalent mutants, ``accepted``: the accepted
+    survivors (each name -> the instructor's reason)."""
     layout = CourseLayout(folder)
     results = Results.load(layout.results(mutant.name, assignment))
     stamp = stamps.read(folder, assignment, mutant.name) or {}
@@ -127,7 +129,8 @@ def classify(folder: Path, assignment: str, mutant: Mutant, run: Run, checks: di
     elif results.stopped and "longer than" in results.stopped:
         graded.outcome, graded.reason = TIMEOUT, results.stopped
     elif not lost:
-        graded.outcome, graded.reason = (EQUIVALENT, recorded[mutant.name]) if mutant.name in recorded else (SURVIVED, "")
+        graded.outcome, graded.reason = ((EQUIVALENT, recorded[mutant.name]) if mutant.name in recorded
+                                         else (SURVIVED, (accepted or {}).get(mutant.name, "")))
     elif len(lost) == len(results.checks) and _raised(layout.autograded(mutant.name, assignment) / f"{assignment}.ipynb"):
         graded.outcome, graded.reason = BROKEN, _raised(layout.autograded(mutant.name, assignment) / f"{assignment}.ipynb")
     else:
