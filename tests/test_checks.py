@@ -259,3 +259,19 @@ def test_same_learning_rate_reads_the_other_builder():
     assert same_learning_rate(exported, "build_model") == pytest.approx(0.01)
     assert same_learning_rate(exported, "uncompiled") is None
     assert same_learning_rate(exported, "missing") is None
+
+
+@pytest.mark.parametrize("divided_by, expected", [(255.0, 255.0), (1.0, 1.0), (127.5, 127.5), (None, 255.0)],
+                         ids=["scaled", "unscaled", "other-factor", "not-a-copy"])
+def test_the_student_s_own_scaling_is_found(divided_by, expected):
+    """A number measured on the student's x_test is measured again on the real data scaled the same way."""
+    from tfgrader.grading.checks.arrays import as_the_student_scaled
+
+    raw = np.random.default_rng(0).integers(0, 256, size=(20, 4, 4)).astype("uint8")
+    head = raw[:5] / divided_by if divided_by else np.ones((5, 4, 4))
+
+    class Exported:
+        def array_head(self, name):
+            return {"shape": list(raw.shape), "dtype": str(head.dtype)}, head
+
+    assert np.allclose(as_the_student_scaled(Exported(), "x_test", raw), raw / expected)
