@@ -72,13 +72,19 @@ def prepare(course: Path, assignment: str, folder: Path) -> Path:
     return folder
 
 
+# Files beside the graders that grading never reads: recording an equivalent or saving a sample
+# does not make a resumed run copy the course again.
+NOT_GRADING = ("samples_*.py", "tutorials_*.py", "mutants_*.py", "equivalent_*.toml")
+
+
 def _digest(course: Path) -> str:
-    """The sha256 of the course's own files (its sources, graders and configuration)."""
+    """The sha256 of what grading reads of the course: its sources, graders and configuration."""
     digest = hashlib.sha256()
     for name in COURSE_FILES:
         root = course / name
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-            if path.is_file() and "__pycache__" not in path.parts:
+            if path.is_file() and "__pycache__" not in path.parts and not any(
+                    path.match(pattern) for pattern in NOT_GRADING):
                 digest.update(f"{path.relative_to(course)}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
