@@ -35,6 +35,10 @@ training and test images):
   trained on the test images instead, 0.991 and 0.994 against 0.898 and
   0.901. `model` and the latest epoch checkpoint fail when they score more
   than 0.02 better on the test images than on those training images.
+- cp-0000, when the notebook saves it, holds the weights before training:
+  restored, they score at chance (at most 0.30, as above); the reference's
+  cp-0000 scored 0.106. Saved after training instead, it scores as the
+  latest checkpoint does.
 - Optimizer state: ``keras.saving.load_model`` of a trained, compiled model
   restores Adam completely: ``iterations`` and every momentum and velocity
   variable are equal to the saved model's. Keras only skips the optimizer's
@@ -192,6 +196,12 @@ def test_epoch_checkpoints(submission, mnist, unseen):
         f"after {epochs} epochs of training it should score at least {MIN_LATEST_ACCURACY:.0%}.")
     expect_not_trained_on_test(model, unseen, mnist[2:], margin=TEST_SET_MARGIN, what=f"checkpoint '{shown}/{latest}'",
                                names=TRAINED_ON)
+    initial = epochs_saved(found).get(0)
+    if initial is not None and initial in copies:  # optional, but then what its name says
+        start = accuracy(restore(submission.model("create_model"), copies[initial], f"{shown}/{initial}"), *mnist[2:])
+        assert start <= CHANCE_MAX, (
+            f"Loaded into create_model(), '{shown}/{initial}' scores {start:.1%}: epoch 0 is the untrained model. "
+            "Save the initial weights before fit(), as the tutorial does.")
 
 
 @check(points=2)

@@ -41,8 +41,10 @@ def make_model(tmp_path):
     count = iter(range(1000))
 
     def _make(*, hidden=256, output="softmax", units=10, dropout=0.2, functional=False,
-              from_logits=None, optimizer="adam", metrics=("accuracy",), compiled=True):
-        layers = [keras.layers.Flatten(), keras.layers.Dense(hidden, activation="relu")]
+              from_logits=None, optimizer="adam", metrics=("accuracy",), compiled=True, relu=None):
+        # relu: the hidden activation as a layer of its own (ReLU(), or ReLU(**relu))
+        layers = [keras.layers.Flatten(), keras.layers.Dense(hidden, activation="relu")] if relu is None else [
+            keras.layers.Flatten(), keras.layers.Dense(hidden), keras.layers.ReLU(**relu)]
         layers += [keras.layers.Dropout(dropout)] if dropout is not None else []
         layers += OUTPUTS[output](units)
         if functional:
@@ -74,6 +76,8 @@ def make_model(tmp_path):
     dict(output="softmax_layer", functional=True),
     dict(hidden=128),
     dict(hidden=1024),
+    dict(relu={}),
+    dict(relu={}, functional=True),
     dict(metrics=("acc",)),
     dict(metrics=("sparse_categorical_accuracy",)),
     dict(metrics=(keras.metrics.SparseCategoricalAccuracy(),)),
@@ -113,6 +117,12 @@ def test_rejects_layers(make_model, kwargs, expected):
     """Is a wrong layer rejected with a message that names what differs?"""
     with pytest.raises(AssertionError, match=expected.replace("(", r"\(").replace(".", r"\.")):
         expect_layers(make_model(**kwargs), LAYERS)
+
+
+def test_a_capped_relu_layer_is_not_relu(make_model):
+    """ReLU(max_value=6) is another activation: the layer stays apart and the layers differ."""
+    with pytest.raises(AssertionError, match="Flatten, Dense, ReLU, Dropout, Dense"):
+        expect_layers(make_model(relu={"max_value": 6.0}), LAYERS)
 
 
 def test_rejects_input_shape(make_model):

@@ -22,21 +22,30 @@ class Layer:
 
 
 def layers_of(model: Any) -> list[dict]:
-    """The model's layers as plain dicts, with a separate Activation/Softmax
-    layer folded into the Dense layer before it (both spellings are fine)."""
+    """The model's layers as plain dicts, with a separate Activation, Softmax
+    or plain ReLU layer folded into the Dense layer before it (every spelling
+    is fine)."""
     summary: list[dict] = []
     for layer in model.layers:
         kind = type(layer).__name__
         config = layer.get_config()
         if kind == "InputLayer":
             continue
-        activation = "softmax" if kind == "Softmax" else config.get("activation")
-        if kind in ("Activation", "Softmax") and summary and summary[-1]["activation"] == "linear":
+        activation = {"Softmax": "softmax", "ReLU": "relu" if _plain_relu(config) else None}.get(
+            kind, config.get("activation"))
+        if (kind in ("Activation", "Softmax") or activation == "relu" and kind == "ReLU") and summary \
+                and summary[-1]["activation"] == "linear":
             summary[-1]["activation"] = activation
             continue
         summary.append({"kind": kind, "units": config.get("units"), "activation": activation,
                         "rate": config.get("rate"), "name": layer.name})
     return summary
+
+
+def _plain_relu(config: dict) -> bool:
+    """A ReLU layer that is max(x, 0): no cap, no slope, no threshold."""
+    return (config.get("max_value") is None and not config.get("negative_slope")
+            and not config.get("threshold"))
 
 
 def expect_layers(model: Any, expected: list[Layer]) -> None:

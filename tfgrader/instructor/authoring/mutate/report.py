@@ -66,6 +66,7 @@ def summary(assignment: str, reference: Graded, graded: list[Graded], covered: l
                         for op, c in by_operator.items()},
         "by_check": {check: {"kills": n, "alone": alone[check]} for check, n in kills.most_common()},
         "rewrites": {"total": len(rewrites), "false_rejections": sum(g.outcome == REJECTED for g in rewrites),
+                     "broken": sum(g.outcome == BROKEN for g in rewrites),
                      "by_class": {cls: {"kept": c["kept"], "false_rejections": c[REJECTED]}
                                   for cls, c in rejected_by_class.items()},
                      "by_check": dict(rejected_by_check)},
@@ -91,7 +92,8 @@ def text(data: dict) -> str:
              f"{m['total']} mutants: {m['killed']} killed, {m['survived']} survived, {m['broken']} broken, "
              f"{m['timeout']} timed out, {m['equivalent']} equivalent"
              + (f" ({m['accepted']} of the survivors accepted)" if m["accepted"] else ""),
-             f"  rewrites: {r['total']}, {r['false_rejections']} false rejections",
+             f"  rewrites: {r['total']}, {r['false_rejections']} false rejections"
+             + (f", {r['broken']} broken (their own code raised in this notebook: see below)" if r["broken"] else ""),
              f"  gradings took {data['grading_seconds']:.0f} s in all, one after another; this run took "
              f"{data['seconds']:.0f} s"]
     if data["reference"]["lost"]:
@@ -104,6 +106,8 @@ def text(data: dict) -> str:
     lines.append("  checks that killed: " + (", ".join(f"{check} {c['kills']}" for check, c in data["by_check"].items())
                                               or "none"))
     for entry in data["graded"]:
+        if entry["kind"] == REWRITE and entry["outcome"] == BROKEN:
+            lines.append(f"  REWRITE BROKE THE NOTEBOOK: {entry['name']} ({entry['detail']}): {entry['reason']}")
         if entry["outcome"] in (SURVIVED, REJECTED):
             label = "SURVIVED" if entry["outcome"] == SURVIVED else "FALSE REJECTION"
             if entry["outcome"] == SURVIVED and entry["reason"]:

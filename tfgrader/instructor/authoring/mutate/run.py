@@ -130,15 +130,17 @@ def classify(folder: Path, assignment: str, mutant: Mutant, run: Run, checks: di
                       run.error or "not graded")
     lost = {c.name: c.message for c in results.checks if not c.passed}
     graded = Graded(mutant, "", lost, results.score, results.max_score, seconds)
+    raised = _raised(layout.autograded(mutant.name, assignment) / f"{assignment}.ipynb") if lost else ""
     if mutant.kind == REWRITE:
-        graded.outcome = REJECTED if lost else KEPT
+        # a rewrite whose own code raised is not valid in this notebook: no fault of the graders
+        graded.outcome, graded.reason = (BROKEN, raised) if raised else (REJECTED if lost else KEPT, "")
     elif results.stopped and "longer than" in results.stopped:
         graded.outcome, graded.reason = TIMEOUT, results.stopped
     elif not lost:
         graded.outcome, graded.reason = ((EQUIVALENT, recorded[mutant.name]) if mutant.name in recorded
                                          else (SURVIVED, (accepted or {}).get(mutant.name, "")))
-    elif len(lost) == len(results.checks) and _raised(layout.autograded(mutant.name, assignment) / f"{assignment}.ipynb"):
-        graded.outcome, graded.reason = BROKEN, _raised(layout.autograded(mutant.name, assignment) / f"{assignment}.ipynb")
+    elif len(lost) == len(results.checks) and raised:
+        graded.outcome, graded.reason = BROKEN, raised
     else:
         graded.outcome = KILLED
     return graded
