@@ -56,4 +56,16 @@ SAMPLES = [
            (("build_model", "    model.compile(", "    # model.compile("),),
            # nothing can be trained, in the notebook or by the grader
            frozenset({"compiled", "training", "trained_model"})),
+    Sample("m_train_train_test_swap_1", "mutant: fit(): x_train -> x_test, y_train -> y_test",
+           (("train", "history = model.fit(x_train[:TRAIN_SAMPLES], y_train[:TRAIN_SAMPLES], epochs=EPOCHS)\n",
+             "history = model.fit(x_test[:TRAIN_SAMPLES], y_test[:TRAIN_SAMPLES], epochs=EPOCHS)\n"),),
+           frozenset({"trained_model"})),
+    Sample("m_evaluate_train_test_swap_1", "mutant: evaluate(): x_test -> x_train, y_test -> y_train",
+           (("evaluate", "test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=2)\n",
+             "test_loss, test_accuracy = model.evaluate(x_train, y_train, verbose=2)\n"),),
+           frozenset({"trained_model"})),
+    Sample("m_build_functional_model_learning_rate_1", "mutant: learning_rate 0.001 -> 0.1",
+           (("build_functional_model", "    model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])\n",
+             "    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.1), loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])\n"),),
+           frozenset({"functional_api"})),
 ]
