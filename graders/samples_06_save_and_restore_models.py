@@ -79,17 +79,14 @@ SAMPLES = [
     model.compile(optimizer="adam",
                   loss="sparse_categorical_crossentropy","""),),
            frozenset()),
-    # A correct variant the contract accepts: it must keep every point.
     Sample("m_checkpoint_dir_train_test_swap_1", "mutant: fit(): train_images -> test_images, train_labels -> test_labels",
            (("checkpoint_dir", "model_2.fit(train_images, train_labels, epochs=CHECKPOINT_EPOCHS, batch_size=BATCH_SIZE,\n",
              "model_2.fit(test_images, test_labels, epochs=CHECKPOINT_EPOCHS, batch_size=BATCH_SIZE,\n"),),
            frozenset({"epoch_checkpoints"})),
-    # A correct variant the contract accepts: it must keep every point.
     Sample("m_model_shuffle_labels_1", "mutant: fit() on shuffled train_labels",
            (("model", "model.fit(train_images, train_labels, epochs=EPOCHS, batch_size=BATCH_SIZE,\n",
              "model.fit(train_images, __import__('numpy').random.default_rng(0).permutation(train_labels), epochs=EPOCHS, batch_size=BATCH_SIZE,\n"),),
            frozenset({"trained_checkpoint"})),
-    # A correct variant the contract accepts: it must keep every point.
     Sample("m_checkpoint_dir_save_order_1", "mutant: model_2.save_weights(checkpoint_template.format(epoch=0)) moved after fit()",
            (("checkpoint_dir", "model_2.save_weights(checkpoint_template.format(epoch=0))\nmodel_2.fit(train_images, train_labels, epochs=CHECKPOINT_EPOCHS, batch_size=BATCH_SIZE,\n            callbacks=[every_5_epochs], verbose=0)\n",
              "model_2.fit(train_images, train_labels, epochs=CHECKPOINT_EPOCHS, batch_size=BATCH_SIZE,\n            callbacks=[every_5_epochs], verbose=0)\nmodel_2.save_weights(checkpoint_template.format(epoch=0))\n"),),

@@ -279,3 +279,14 @@ def test_mutate_a_real_assignment(course, datasets_available, tmp_path):
     assert data["mutants"]["survived"] == 0 or data["mutants"]["score"] >= 0.9, report.text(data)
     assert data["mutants"]["killed"] + data["mutants"]["survived"] >= 25
 
+
+
+def test_an_appended_sample_takes_no_comment_along():
+    """A saved sample is appended after the last one, indented like it, without the comments written above it."""
+    from tfgrader.instructor.authoring.mutate.syntax import with_element_after
+
+    module = cst.parse_module("SAMPLES = [\n    # the first\n    one,\n    # an accepted variant\n    two,\n]\n")
+    listed = module.body[0].body[0].value
+    appended = module.deep_replace(listed, with_element_after(listed, listed.elements[-1], cst.Name("three")))
+    assert appended.code == ("SAMPLES = [\n    # the first\n    one,\n    # an accepted variant\n    two,\n"
+                             "    three,\n]\n")

@@ -190,6 +190,15 @@ def statement_calls(statement: cst.CSTNode, *names: str) -> bool:
     return bool(calls(statement, *names))
 
 
+def _bare(comma: cst.Comma) -> cst.Comma:
+    """``comma`` with its line break and indent but without the comments and blank lines after it."""
+    after = comma.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace):
+        return comma.with_changes(whitespace_after=after.with_changes(first_line=cst.TrailingWhitespace(),
+                                                                      empty_lines=[]))
+    return comma
+
+
 def sequential_layers(module: cst.Module) -> list[tuple[cst.Call, cst.List]]:
     """Each ``Sequential([...])`` call with its list of layers."""
     found = []
@@ -214,6 +223,8 @@ def without_element(lst: cst.List, element: cst.Element) -> cst.List:
 def with_element_after(lst: cst.List, element: cst.Element, value: cst.BaseExpression) -> cst.List:
     """``lst`` with ``value`` added right after ``element``, written as it is."""
     opening = lst.lbracket.whitespace_after  # a list written one element a line starts with a line break
+    if isinstance(opening, cst.ParenthesizedWhitespace):
+        opening = opening.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
     elements, before = [], cst.Comma(whitespace_after=opening if isinstance(opening, cst.ParenthesizedWhitespace)
                                      else cst.SimpleWhitespace(" "))
     for e in lst.elements:
@@ -225,5 +236,5 @@ def with_element_after(lst: cst.List, element: cst.Element, value: cst.BaseExpre
         else:
             elements.append(e)
         if isinstance(e.comma, cst.Comma):
-            before = e.comma
+            before = _bare(e.comma)
     return lst.with_changes(elements=elements)
