@@ -88,9 +88,7 @@ def write_html(course: Path, assignment: str, folder: Path) -> Path:
     messages = Counter((check, message) for row in rows for check, message in row.failed.items())
     slowest = sorted(seconds.items(), key=lambda item: -item[1])[:10]
     mean = sum(row.score for row in rows) / len(rows) if rows else 0.0
-    page = PAGE.format(
-        style=STYLE,
-        title=html.escape(f"{assignment}: class report"),
+    body = BODY.format(
         summary=html.escape(f"{len(rows)} students in the gradebook, mean {mean:.1f} of {top:g} points; "
                             f"{len(troubles)} with a problem in the batch."),
         messages=table(["students", "check", "message"],
@@ -99,7 +97,7 @@ def write_html(course: Path, assignment: str, folder: Path) -> Path:
         troubles=table(["student", "what happened"], [[t.student, t.what] for t in troubles]),
     )
     path = folder / "index.html"
-    path.write_text(page)
+    path.write_text(page(html.escape(f"{assignment}: class report"), body))
     return path
 
 
@@ -125,18 +123,14 @@ th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertica
 th { background: #eee; }
 img { max-width: 100%; }"""
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-{style}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-<p>{summary}</p>
+
+def page(title: str, body: str, style: str = "") -> str:
+    """An instructor's HTML page: ``title`` (already escaped) as its title and heading, then ``body``."""
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+            f"<style>\n{STYLE}\n{style}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{body}</body>\n</html>\n")
+
+
+BODY = """<p>{summary}</p>
 <h2>Score distribution</h2>
 <img src="scores.png" alt="Histogram of the students' scores">
 <h2>Checks students fail</h2>
@@ -147,6 +141,4 @@ PAGE = """<!DOCTYPE html>
 {slowest}
 <h2>Problems in the batch</h2>
 {troubles}
-</body>
-</html>
 """

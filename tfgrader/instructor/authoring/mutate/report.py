@@ -22,7 +22,7 @@ from tfgrader.instructor.authoring.mutate.syntax import with_element_after
 from tfgrader.instructor.authoring.mutate.run import (
     BROKEN, EQUIVALENT, KILLED, REJECTED, SURVIVED, TIMEOUT, Graded)
 from tfgrader.instructor.course import CourseLayout
-from tfgrader.instructor.outputs.class_report import STYLE, table
+from tfgrader.instructor.outputs.class_report import page, table
 
 OUTCOMES = (KILLED, SURVIVED, BROKEN, TIMEOUT, EQUIVALENT)
 
@@ -148,14 +148,13 @@ def _page(data: dict) -> str:
                     f"<td>{entry['points']:g} / {entry['max_points']:g}</td><td>{html.escape(lost)}</td>"
                     f"<td>{html.escape(note)}</td><td><pre>{html.escape(entry['diff'])}</pre></td></tr>")
     head = "".join(f"<th>{h}</th>" for h in ("name", "outcome", "edit", "points", "checks lost", "note", "diff"))
-    return PAGE.format(
-        style=STYLE, title=html.escape(f"{data['assignment']}: mutation report"),
+    return page(html.escape(f"{data['assignment']}: mutation report"), BODY.format(
         summary=html.escape(f"Mutation score {shown}: {m['killed']} killed, {m['survived']} survived, "
                             f"{m['broken']} broken, {m['timeout']} timed out, {m['equivalent']} equivalent, "
                             f"of {m['total']} mutants. {r['total']} valid rewrites, {r['false_rejections']} "
                             f"false rejections. The gradings took {data['grading_seconds']:.0f} s in all."),
         by_operator=by_operator, by_check=by_check, by_class=by_class,
-        graded=f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        graded=f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"), STYLE)
 
 
 def save_sample(course: Path, assignment: str, graded: Graded) -> Path:
@@ -193,20 +192,11 @@ def covered_sets(course: Path, assignment: str) -> list[frozenset[str]]:
     return [s.loses for s in samples_module.samples(course, assignment) if s.loses]
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-{style}
-tr.survived td, tr.false-rejection td {{ background: #fde8e8; }}
-pre {{ margin: 0; font-size: 0.85em; }}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-<p>{summary}</p>
+STYLE = """tr.survived td, tr.false-rejection td { background: #fde8e8; }
+pre { margin: 0; font-size: 0.85em; }
+"""
+
+BODY = """<p>{summary}</p>
 <h2>By operator</h2>
 {by_operator}
 <h2>Checks that failed mutants</h2>
@@ -215,6 +205,4 @@ pre {{ margin: 0; font-size: 0.85em; }}
 {by_class}
 <h2>Every mutant and rewrite</h2>
 {graded}
-</body>
-</html>
 """
