@@ -41,4 +41,8 @@ SAMPLES = [
              '"sparse_categorical_crossentropy"')),
            # Softmax twice keeps the classes but squashes every row toward 0.1.
            frozenset({"probabilities"})),
+    Sample("shuffled_labels", "`model` trained on shuffled labels: it guesses",
+           (("train", "train_labels[:TRAIN_SAMPLES], epochs=EPOCHS",
+             "np.random.default_rng(0).permutation(train_labels[:TRAIN_SAMPLES]), epochs=EPOCHS"),),
+           frozenset({"reported_accuracy"})),
 ]

@@ -91,4 +91,8 @@ SAMPLES = [
            (("checkpoint_dir", "model_2.save_weights(checkpoint_template.format(epoch=0))\nmodel_2.fit(train_images, train_labels, epochs=CHECKPOINT_EPOCHS, batch_size=BATCH_SIZE,\n            callbacks=[every_5_epochs], verbose=0)\n",
              "model_2.fit(train_images, train_labels, epochs=CHECKPOINT_EPOCHS, batch_size=BATCH_SIZE,\n            callbacks=[every_5_epochs], verbose=0)\nmodel_2.save_weights(checkpoint_template.format(epoch=0))\n"),),
            frozenset({"epoch_checkpoints"})),
+    Sample("model_trained_on_test", "`model` trained on the test images",
+           (("model", "model.fit(train_images, train_labels, epochs=EPOCHS",
+             "model.fit(test_images, test_labels, epochs=EPOCHS"),),
+           frozenset({"trained_checkpoint"})),
 ]
