@@ -8,7 +8,7 @@ import pytest
 from tfgrader import data
 from tfgrader.grading.checks.arrays import expect_scaled
 from tfgrader.grading.checks.architecture import PROBS_OR_LOGITS, Layer, expect_input_shape, expect_layers
-from tfgrader.grading.checks.compiling import expect_compiled
+from tfgrader.grading.checks.compiling import expect_compiled, same_learning_rate
 from tfgrader.grading.plugin import check
 
 EXPORTS = {
@@ -59,7 +59,8 @@ def test_functional_api(submission):
         f"build_functional_model() returns a {type(model).__name__} model; build it as keras.Model(inputs, outputs).")
     expect_input_shape(model, (28, 28))
     expect_layers(model, LAYERS)
-    expect_compiled(model, loss="sparse_categorical_crossentropy", optimizer="adam", metric="accuracy")
+    expect_compiled(model, loss="sparse_categorical_crossentropy", optimizer="adam", metric="accuracy",
+                    learning_rate=same_learning_rate(submission, "build_model"))
 
 
 # Every check of this assignment: the others run only when the notebook is graded.
