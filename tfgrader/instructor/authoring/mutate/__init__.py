@@ -118,21 +118,20 @@ class Extension:
                    dict(getattr(module, "SKIP", {})))
 
 
-def solution_cells(course: Path, assignment: str) -> list[tuple[str, str]]:
+def solution_cells(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
     """``(grade_id, source with its solution markers)`` of each solution cell of the source notebook."""
-    nb = nbformat.read(CourseLayout(course).source_notebook(assignment), as_version=4)
-    return [(cell.metadata["nbgrader"]["grade_id"], cell.source) for cell in nb.cells
+    return [(cell.metadata["nbgrader"]["grade_id"], cell.source) for cell in notebook.cells
             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution")]
 
 
 def candidates(course: Path, assignment: str) -> list[Mutant]:
     """Every mutant and rewrite of the reference the operators can make, in a stable order."""
     extension = Extension.of(course, assignment)
-    source = nbformat.read(CourseLayout(course).source_notebook(assignment), as_version=4)
-    names = frozenset(name.value for cell in source.cells if cell.cell_type == "code"
+    notebook = nbformat.read(CourseLayout(course).source_notebook(assignment), as_version=4)
+    names = frozenset(name.value for cell in notebook.cells if cell.cell_type == "code"
                       for tree in [parse(cell.source)] if tree is not None for name in nodes(tree, cst.Name))
     found, seen = [], set()
-    for cell, source in solution_cells(course, assignment):
+    for cell, source in solution_cells(notebook):
         tree = parse(source)
         if tree is None:
             continue
