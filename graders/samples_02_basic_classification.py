@@ -24,7 +24,8 @@ SAMPLES = [
            frozenset({"architecture"})),
     Sample("learning_rate", "Adam with learning rate 1.0, so training collapses",
            (("build_model", 'optimizer="adam"', "optimizer=keras.optimizers.Adam(learning_rate=1.0)"),),
-           frozenset({"training"})),
+           # the grader's retraining collapses, and so did the notebook's own: its `model` guesses
+           frozenset({"training", "reported_accuracy"})),
     Sample("no_softmax", "probability_model is the logits model itself",
            (("probability_model", "keras.Sequential([model, keras.layers.Softmax()])", "model"),),
            frozenset({"probabilities"})),
