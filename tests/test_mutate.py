@@ -290,3 +290,12 @@ def test_an_appended_sample_takes_no_comment_along():
     appended = module.deep_replace(listed, with_element_after(listed, listed.elements[-1], cst.Name("three")))
     assert appended.code == ("SAMPLES = [\n    # the first\n    one,\n    # an accepted variant\n    two,\n"
                              "    three,\n]\n")
+
+
+def test_float_dtypes_keep_the_values():
+    source = 'x_train = x_train / 255.0\nresults = np.zeros((n, d), dtype="float32")\ndummies = pd.get_dummies(d, dtype=float)\n'
+    found = made(rewrites.float_dtypes, source)
+    assert changed_lines(source, found["scaled to float32"]) == ['x_train = x_train.astype("float32") / 255.0']
+    assert changed_lines(source, found["dtype \"float32\" -> 'float64'"]) == [
+        'results = np.zeros((n, d), dtype="float64")']
+    assert changed_lines(source, found["dtype float -> 'float32'"]) == ['dummies = pd.get_dummies(d, dtype="float32")']
