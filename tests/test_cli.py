@@ -34,6 +34,16 @@ def test_unknown_command_is_refused(capsys):
     assert "usage: tfgrader" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["mutate", "03-text_classification", "--list"], ["validate", "nope"],
+                                     ["generate", "01-keras-overview", "nope"]])
+def test_unknown_assignment_is_named_with_the_known_ones(course, command, capsys):
+    """Does a mistyped assignment id exit 2 with the course's ids, instead of a traceback?"""
+    assert cli.main(["--course", str(course), *command]) == 2
+    err = capsys.readouterr().err
+    assert repr(command[1 if command[0] != "generate" else 2]) in err
+    assert "03-basic_text_classification" in err and "01-keras-overview, " in err
+
+
 def test_autograde_without_bubblewrap_stops_and_says_what_to_install(course, tmp_path, monkeypatch, capsys):
     """Without bubblewrap, does `tfgrader autograde` grade nothing and say what to install?"""
     from tfgrader.instructor.confine import sandbox

@@ -90,6 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from tfgrader.instructor.confine.sandbox import SandboxUnavailable
 
+    named = getattr(args, "assignments", None) or [getattr(args, "assignment", None)]
+    if args.command != "grade" and any(named):
+        from tfgrader.instructor.course import CourseLayout
+
+        layout = CourseLayout(_course(args))
+        unknown = [a for a in named if not layout.source_notebook(a).is_file()]
+        if unknown:
+            known = sorted(p.parent.name for p in (layout.root / "source").glob("*/*.ipynb")
+                           if p.stem == p.parent.name)
+            print(f"tfgrader {args.command}: no assignment {', '.join(map(repr, unknown))} in {layout.root} "
+                  f"(no source/<id>/<id>.ipynb); its assignments: {', '.join(known) or 'none'}", file=sys.stderr)
+            return 2
     try:
         return COMMANDS[args.command](args)
     except SandboxUnavailable as exc:
