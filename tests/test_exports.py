@@ -494,3 +494,21 @@ def test_one_line_reduces_a_keras_layer_error_to_its_reason():
                         "incompatible shape (28, 28)")
     assert lines[1].startswith("ValueError: Input 0") and "(2, 756)" in lines[1]
     assert one_line(ValueError("plain\n  words")) == "ValueError: plain words"
+
+
+@pytest.mark.parametrize("units, loss, reason", [
+    (9, "sparse_categorical_crossentropy", "InvalidArgumentError: Received a label value of 9 which is outside the "
+                                           "valid range of [0, 9)."),
+    (10, "mean_squared_error", "ValueError: Dimensions must be equal, but are 4 and 10 with input shapes: [4], "
+                               "[4,10]."),
+])
+def test_one_line_cuts_tensorflow_graph_errors_to_the_reason(units, loss, reason):
+    """Does a training error from TensorFlow's graph name its reason without the machine's paths or op names?"""
+    from tfgrader.wire import one_line
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units, activation="softmax")])
+    model.compile("adam", loss)
+    with pytest.raises(Exception) as info:
+        model.fit(np.zeros((4, 3)), np.array([0, 1, 2, 9]), batch_size=4, epochs=1, verbose=0)
+    assert "File " in str(info.value) or "{{node" in str(info.value)
+    assert one_line(info.value) == reason

@@ -16,6 +16,13 @@ _KERAS_NOISE = (
     (re.compile(r'\s*Tensor\("[^"]*", shape=[^)]*\), dtype=\w+\)'), ""),  # graph tensor reprs
     (re.compile(r" with name '[^']*' and path '[^']*'"), ""),  # Keras's internal tensor names
     (re.compile(r"Invalid input shape for input.*?\. Expected", re.S), "Invalid input shape. Expected"),  # the data
+    # TensorFlow's graph errors: where the op was defined (paths of the
+    # grading machine's Keras), the op's name and the labels' values.
+    (re.compile(r"Graph execution error:\s*(Detected at node \S+ defined at \(most recent call last\):\s*)?"
+                r"(File \"[^\n]*\s*)*"), ""),
+    (re.compile(r"\s*\[\[\{\{node [^}]*\}\}\]\](\s*\[Op:[^\]]*\])?"), ""),
+    (re.compile(r" for '\{\{node [^}]*\}\}[^']*'"), ""),
+    (re.compile(r"\.?\s+Label values:[\d\s]*"), ". "),
 )
 
 DID_NOT_PASS = "This check did not pass."
