@@ -175,6 +175,22 @@ def tiny_course(root: Path, students: dict[str, tuple], db_url: str | None = Non
 
 
 @pytest.fixture(scope="session")
+def graded_tiny(tmp_path_factory) -> Path:
+    """The tiny course graded once per session for four students: ada right, bob wrong, cy stopped by the
+    cell time limit, dee's notebook unreadable. Tests that change it work on a copy (copy_course)."""
+    from tfgrader.instructor.batch import schedule
+    from tfgrader.instructor.course import CourseLayout
+
+    course = tiny_course(tmp_path_factory.mktemp("graded_tiny") / "course",
+                         {"ada": (), "bob": WRONG_ANSWER, "cy": (("answer", "answer = 6 * 7", "while True:\n    pass"),)})
+    broken = CourseLayout(course).submitted_notebook("dee", "tiny")
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"cells": [ not json')
+    schedule.autograde_all(course, "tiny", workers=2)
+    return course
+
+
+@pytest.fixture(scope="session")
 def graded(request, course, datasets_available, tmp_path_factory):
     """``graded(assignment)``: that assignment graded once per session. The
     first call grades, in one pool, every assignment that the collected tests

@@ -9,32 +9,16 @@ import shutil
 
 import pytest
 
-from conftest import WRONG_ANSWER, tiny_course
-
 from tfgrader.instructor import cli
-from tfgrader.instructor.batch import schedule
-from tfgrader.instructor.course import CourseLayout
 
 pytestmark = pytest.mark.slow
 A = "tiny"
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The tiny course graded for four students: right, wrong, one stopped by the cell time limit, one unreadable."""
-    course = tiny_course(tmp_path_factory.mktemp("report") / "course",
-                         {"ada": (), "bob": WRONG_ANSWER, "cy": (("answer", "answer = 6 * 7", "while True:\n    pass"),)})
-    broken = CourseLayout(course).submitted_notebook("dee", A)
-    broken.parent.mkdir(parents=True)
-    broken.write_text('{"cells": [ not json')
-    schedule.autograde_all(course, A, workers=2)
-    return course
-
-
-def test_report_writes_csv_and_html(graded, tmp_path, capsys):
+def test_report_writes_csv_and_html(graded_tiny, tmp_path, capsys):
     """Does the report give each student's points per check in CSV, and name the batch's problems in HTML?"""
     page_dir, points = tmp_path / "report", tmp_path / "points.csv"
-    assert cli.main(["--course", str(graded), "report", A, "--html", str(page_dir), "--csv", str(points)]) == 0
+    assert cli.main(["--course", str(graded_tiny), "report", A, "--html", str(page_dir), "--csv", str(points)]) == 0
     assert f"class report: {page_dir / 'index.html'}" in capsys.readouterr().out
     rows = list(csv.DictReader(points.open()))
     assert [(r["student"], r["score"], r["answer"], r["notes"]) for r in rows] == [
@@ -44,7 +28,7 @@ def test_report_writes_csv_and_html(graded, tmp_path, capsys):
     assert "should be 6 times 7" in page  # the most common messages
 
 
-def test_report_page_renders_in_a_real_browser(graded, tmp_path):
+def test_report_page_renders_in_a_real_browser(graded_tiny, tmp_path):
     """In headless Chromium: does the page render, do its images load, and is the console free of errors?"""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
@@ -52,7 +36,7 @@ def test_report_page_renders_in_a_real_browser(graded, tmp_path):
                     "(./run test does so as root).")
     from playwright.sync_api import sync_playwright
 
-    assert cli.main(["--course", str(graded), "report", A, "--html", str(tmp_path / "report")]) == 0
+    assert cli.main(["--course", str(graded_tiny), "report", A, "--html", str(tmp_path / "report")]) == 0
     errors = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
@@ -71,10 +55,10 @@ def test_report_page_renders_in_a_real_browser(graded, tmp_path):
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
-def test_canvas_export_matches_students_by_login(graded, tmp_path, capsys):
+def test_canvas_export_matches_students_by_login(graded_tiny, tmp_path, capsys):
     """Does the Canvas CSV carry Canvas's columns, the points possible, and each student's total by login?"""
     path = tmp_path / "canvas.csv"
-    assert cli.main(["--course", str(graded), "export", "--canvas", str(path), A]) == 0
+    assert cli.main(["--course", str(graded_tiny), "export", "--canvas", str(path), A]) == 0
     rows = list(csv.reader(path.open()))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A]
     assert rows[1][0].strip() == "Points Possible" and rows[1][-1] == "3"

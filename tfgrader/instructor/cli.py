@@ -8,6 +8,7 @@ demo, grader validation and batch autograding with a readable gradebook.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ EXAMPLES = """examples:
   tfgrader report 01-keras-overview      print points and failed checks per student
   tfgrader report 01-keras-overview --html reports/01-keras-overview --csv points.csv   and write the class report
   tfgrader export --canvas grades.csv    the gradebook as a CSV file that Canvas imports
+  tfgrader lti push --dry-run 01-keras-overview   what LTI 1.3 grade passback would send to the LMS
   tfgrader mutate 01-keras-overview      grade machine-made wrong solutions and valid rewrites of the reference
   tfgrader mutate 01-keras-overview --save-sample m_build_model_units_2   keep a killed mutant as a sample
   tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
@@ -82,6 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     export_cmd = commands.add_parser("export", help="write the gradebook as a CSV file that Canvas imports")
     export_cmd.add_argument("--canvas", type=Path, required=True, metavar="FILE")
     export_cmd.add_argument("assignments", nargs="*", help="(default: every assignment of the course)")
+    lti_cmd = commands.add_parser("lti", help="LTI 1.3: send the gradebook's scores to the LMS, and the tool's "
+                                              "keys (docs/lms.md)")
+    lti_verbs = lti_cmd.add_subparsers(dest="verb", required=True)
+    push_cmd = lti_verbs.add_parser("push", help="post each student's score to the platform's line item")
+    push_cmd.add_argument("assignments", nargs="*", help="(default: every assignment in the gradebook)")
+    push_cmd.add_argument("--dry-run", action="store_true", help="only read from the platform, and print what "
+                                                                 "would be sent")
+    jwks_cmd = lti_verbs.add_parser("jwks", help="print the tool's public keys (JWKS) to register with the platform")
+    jwks_cmd.add_argument("--jwk", action="store_true", help="print the one key alone (Canvas's 'Public JWK')")
+    key_cmd = lti_verbs.add_parser("key", help="write a new private key for the tool (mode 600)")
+    key_cmd.add_argument("file", type=Path)
     grade_cmd = commands.add_parser("grade", help="grade one notebook outside any gradebook (for CI and Gradescope)")
     grade_cmd.add_argument("notebook", type=Path)
     grade_cmd.add_argument("--assignment", required=True, help="the assignment it is a submission of")
@@ -180,8 +193,6 @@ def autograde(args: argparse.Namespace) -> int:
 
 def grade(args: argparse.Namespace) -> int:
     """Exit 0 when grading ran, whatever the score; 2 when it could not run."""
-    import json
-
     from tfgrader.instructor.outputs import report, single
 
     try:
@@ -204,6 +215,37 @@ def export(args: argparse.Namespace) -> int:
     canvas.write_canvas_csv(_course(args), args.assignments or list(ASSIGNMENTS), args.canvas)
     print(f"Canvas gradebook: {args.canvas} (Grades > Import in Canvas)")
     return 0
+
+
+def lti(args: argparse.Namespace) -> int:
+    """Exit 1 when a score did not reach the platform; 2 when nothing could be sent."""
+    from tfgrader.instructor.outputs import lti as lti_module
+
+    try:
+        if args.verb == "key":
+            lti_module.new_key(args.file)
+            print(f"{args.file}: a new private key; set c.LtiPlatform.private_key_file to it, then register the "
+                  "output of `tfgrader lti jwks` with the platform")
+            return 0
+        settings = lti_module.LtiPlatform.of(_course(args))
+        if args.verb == "jwks":
+            keys = lti_module.jwks(settings)
+            print(json.dumps(keys["keys"][0] if args.jwk else keys, indent=1))
+            return 0
+        outcomes = lti_module.push(_course(args), args.assignments or lti_module.assignments(_course(args)),
+                                   dry_run=args.dry_run, settings=settings)
+    except FileExistsError:
+        print(f"tfgrader lti key: {args.file} exists; it is left as it is", file=sys.stderr)
+        return 2
+    except lti_module.LtiError as exc:
+        print(f"tfgrader lti {args.verb}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{settings.issuer}, deployment {settings.deployment_id}{' (dry run: nothing sent)' if args.dry_run else ''}")
+    for o in outcomes:
+        print(f"{o.assignment:<32} {o.student:<20} {o.status:<18} {o.detail}")
+    counts = {status: sum(o.status == status for o in outcomes) for status in dict.fromkeys(o.status for o in outcomes)}
+    print(", ".join(f"{n} {status}" for status, n in counts.items()) or "no students")
+    return int(any(o.status in (lti_module.REFUSED, lti_module.NOT_ON_ROSTER) for o in outcomes))
 
 
 def mutate(args: argparse.Namespace) -> int:
@@ -263,7 +305,7 @@ def report_cmd(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd,
-            "grade": grade, "export": export, "generate": generate, "mutate": mutate}
+            "grade": grade, "export": export, "generate": generate, "mutate": mutate, "lti": lti}
 
 if __name__ == "__main__":
     sys.exit(main())
