@@ -29,6 +29,7 @@ EXAMPLES = """examples:
   tfgrader lti push --dry-run 01-keras-overview   what LTI 1.3 grade passback would send to the LMS
   tfgrader mutate 01-keras-overview      grade machine-made wrong solutions and valid rewrites of the reference
   tfgrader mutate 01-keras-overview --save-sample m_build_model_units_2   keep a killed mutant as a sample
+  tfgrader gradescope 01-keras-overview --out autograder.zip   a Gradescope autograder of the assignment
   tfgrader grade my.ipynb --assignment 01-keras-overview --json results.json --junit report.xml
                                          grade one notebook, outside any gradebook (CI, Gradescope)
 """
@@ -95,6 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     jwks_cmd.add_argument("--jwk", action="store_true", help="print the one key alone (Canvas's 'Public JWK')")
     key_cmd = lti_verbs.add_parser("key", help="write a new private key for the tool (mode 600)")
     key_cmd.add_argument("file", type=Path)
+    scope_cmd = commands.add_parser("gradescope", help="build a Gradescope autograder zip of an assignment "
+                                                       "(docs/lms.md)")
+    scope_cmd.add_argument("assignment")
+    scope_cmd.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP",
+                           help="(default: autograder.zip)")
+    scope_cmd.add_argument("--datasets", choices=("download", "include"), default="download",
+                           help="'include': put the dataset files in the zip; 'download' (default): setup.sh "
+                                "downloads them")
+    scope_cmd.add_argument("--unsandboxed-fallback", action="store_true",
+                           help="where the container cannot run the sandbox, grade without it (each result says "
+                                "so); by default such a container grades nothing")
     grade_cmd = commands.add_parser("grade", help="grade one notebook outside any gradebook (for CI and Gradescope)")
     grade_cmd.add_argument("notebook", type=Path)
     grade_cmd.add_argument("--assignment", required=True, help="the assignment it is a submission of")
@@ -193,7 +205,8 @@ def autograde(args: argparse.Namespace) -> int:
 
 def grade(args: argparse.Namespace) -> int:
     """Exit 0 when grading ran, whatever the score; 2 when it could not run."""
-    from tfgrader.instructor.outputs import report, single
+    from tfgrader.instructor.course import CourseLayout
+    from tfgrader.instructor.outputs import gradescope, report, single
 
     try:
         score = single.grade(_course(args), args.notebook.resolve(), args.assignment)
@@ -201,10 +214,23 @@ def grade(args: argparse.Namespace) -> int:
         print(f"tfgrader grade: cannot grade: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        args.json.write_text(json.dumps(score.gradescope(), indent=1) + "\n")
+        module = CourseLayout(_course(args)).grader(args.assignment)
+        args.json.write_text(json.dumps(gradescope.results_json(score, module), indent=1) + "\n")
     if args.junit:
         args.junit.write_text(score.junit())
     print(report.format_table([score]))
+    return 0
+
+
+def gradescope_cmd(args: argparse.Namespace) -> int:
+    from tfgrader.instructor.outputs import gradescope
+
+    names = gradescope.build(_course(args), args.assignment, args.out, datasets=args.datasets,
+                             unsandboxed_fallback=args.unsandboxed_fallback)
+    data = [n for n in names if n.startswith("datasets/")]
+    print(f"{args.out}: Gradescope autograder for {args.assignment}, {len(names)} files"
+          f"{f', {len(data)} dataset files in it' if data else ', datasets downloaded by setup.sh'}; upload it "
+          "under Configure Autograder, on an Ubuntu 24.04 base image (docs/lms.md)")
     return 0
 
 
@@ -305,7 +331,8 @@ def report_cmd(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"demo": demo, "data": data, "validate": validate, "autograde": autograde, "report": report_cmd,
-            "grade": grade, "export": export, "generate": generate, "mutate": mutate, "lti": lti}
+            "grade": grade, "export": export, "generate": generate, "mutate": mutate, "lti": lti,
+            "gradescope": gradescope_cmd}
 
 if __name__ == "__main__":
     sys.exit(main())

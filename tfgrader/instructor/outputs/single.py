@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tfgrader.instructor.authoring.public import generate
 from tfgrader.instructor.batch.schedule import autograde_all
-from tfgrader.instructor.course import CourseLayout, copy_course
+from tfgrader.instructor.course import CONFIG, CourseLayout, copy_course
 from tfgrader.instructor.outputs import report
 from tfgrader.wire import Results
 from tfgrader.wire.declarations import declared_checks
@@ -28,8 +28,17 @@ class CannotGrade(Exception):
     """Grading itself could not run (not: the notebook scored badly)."""
 
 
+def is_prepared(course: Path, assignment: str) -> bool:
+    """Whether ``course`` holds ``assignment`` generated, without its source: its release and a gradebook
+    that nbgrader generated it into, as a Gradescope autograder does (:mod:`.gradescope`)."""
+    layout = CourseLayout(course)
+    return (not layout.source(assignment).is_dir() and layout.release_notebook(assignment).is_file()
+            and (course / "gradebook.db").is_file())
+
+
 def grade(course: Path, notebook: Path, assignment: str) -> Results:
-    """Grade ``notebook`` as a submission of ``assignment`` of ``course``.
+    """Grade ``notebook`` as a submission of ``assignment`` of ``course``, generated from its source or
+    already generated (:func:`is_prepared`).
 
     A notebook that cannot be read or run still gets a score: 0 for every
     check, each with the reason.
@@ -41,15 +50,23 @@ def grade(course: Path, notebook: Path, assignment: str) -> Results:
     """
     layout = CourseLayout(course)
     module = layout.grader(assignment)
-    if not module.exists() or not layout.source(assignment).is_dir():
+    prepared = is_prepared(course, assignment)
+    if not module.exists() or not (layout.source(assignment).is_dir() or prepared):
         raise CannotGrade(f"the course at {course} has no assignment {assignment!r} (no {module.name} "
                           f"or source/{assignment}/)")
     if not notebook.is_file():
         raise CannotGrade(f"{notebook} is not a file")
     with tempfile.TemporaryDirectory(prefix="tfgrader-grade-") as scratch:
-        work = copy_course(course, Path(scratch) / "course")
+        work = Path(scratch) / "course"
+        if prepared:
+            shutil.copytree(course, work, ignore=shutil.ignore_patterns("__pycache__", "submitted", "autograded"))
+        else:
+            copy_course(course, work)
+        with (work / CONFIG).open("a") as config:  # a gradebook of its own, whatever the course uses
+            config.write(f"\nc.CourseDirectory.db_url = 'sqlite:///{work / 'gradebook.db'}'\n")
         try:
-            generate(work, assignment)
+            if not prepared:
+                generate(work, assignment)
         except RuntimeError as exc:
             raise CannotGrade(str(exc)) from None
         target = CourseLayout(work).submitted_notebook(STUDENT, assignment)
