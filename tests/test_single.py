@@ -11,10 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import xmlschema
-from conftest import WRONG_ANSWER, tiny_course
 
 from tfgrader.instructor import cli
-from tfgrader.instructor.batch import schedule
 from tfgrader.instructor.course import CourseLayout
 from tfgrader.instructor.outputs import report
 
@@ -35,13 +33,14 @@ def grade(course: Path, notebook: Path, assignment: str, out: Path) -> tuple[int
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """The tiny course, with a right and a wrong notebook graded as an nbgrader batch for comparison."""
-    course = tiny_course(tmp_path_factory.mktemp("single") / "course", {"right": (), "wrong": WRONG_ANSWER})
-    notebooks = {student: CourseLayout(course).submitted_notebook(student, A) for student in ("right", "wrong")}
-    schedule.autograde_all(course, A, workers=2)
-    batch = {row.student: row for row in report.scores(course, A)}
-    return course, notebooks, batch
+def tiny(graded_tiny):
+    """The tiny course, with a right (ada's) and a wrong (bob's) notebook graded as an nbgrader batch for
+    comparison."""
+    notebooks = {kind: CourseLayout(graded_tiny).submitted_notebook(student, A)
+                 for kind, student in (("right", "ada"), ("wrong", "bob"))}
+    batch = {kind: row for row in report.scores(graded_tiny, A)
+             for kind, student in (("right", "ada"), ("wrong", "bob")) if row.student == student}
+    return graded_tiny, notebooks, batch
 
 
 @pytest.mark.parametrize("student", ["right", "wrong"])
