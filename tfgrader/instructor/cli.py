@@ -224,12 +224,13 @@ def grade(args: argparse.Namespace) -> int:
 
 def gradescope_cmd(args: argparse.Namespace) -> int:
     from tfgrader.instructor.outputs import gradescope
+    from tfgrader.wire.messages import plural
 
     names = gradescope.build(_course(args), args.assignment, args.out, datasets=args.datasets,
                              unsandboxed_fallback=args.unsandboxed_fallback)
     data = [n for n in names if n.startswith("datasets/")]
-    print(f"{args.out}: Gradescope autograder for {args.assignment}, {len(names)} files"
-          f"{f', {len(data)} dataset files in it' if data else ', datasets downloaded by setup.sh'}; upload it "
+    where = f"{plural(len(data), 'dataset file')} in it" if data else "datasets downloaded by setup.sh"
+    print(f"{args.out}: Gradescope autograder for {args.assignment}, {len(names)} files, {where}; upload it "
           "under Configure Autograder, on an Ubuntu 24.04 base image (docs/lms.md)")
     return 0
 
