@@ -51,6 +51,10 @@ SAMPLES = [
            # Ten times the penalty still shrinks the weights and narrows the
            # gap: only the architecture check, which reads the factor, fails.
            frozenset({"regularizers"})),
+    Sample("fast_adam", "the baseline compiled with Adam at learning rate 0.1 instead of optimizer=\"adam\"",
+           (("build_baseline", 'optimizer="adam"', "optimizer=keras.optimizers.Adam(learning_rate=0.1)"),),
+           # (tfgrader mutate: every effect still shows at 0.1, so only the compile settings tell.)
+           frozenset({"sizes"})),
     # Correct variants the contract accepts: they must keep every point.
     Sample("functional_logits", "build_bigger() with the functional API and a logit output",
            (("build_bigger", '''    model = keras.Sequential([
@@ -67,5 +71,10 @@ SAMPLES = [
     model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True),
                   metrics=[keras.metrics.BinaryAccuracy(threshold=0.0),
                            keras.metrics.BinaryCrossentropy(from_logits=True)])'''),),
+           frozenset()),
+    Sample("inverse_time_decay", "the baseline trained with the current tutorial's schedule, from 0.001",
+           (("build_baseline", 'optimizer="adam"',
+             "optimizer=keras.optimizers.Adam(keras.optimizers.schedules.InverseTimeDecay(\n"
+             "                      0.001, decay_steps=40_000, decay_rate=1, staircase=False))"),),
            frozenset()),
 ]

@@ -54,6 +54,8 @@ unregularized run being trained once for the three effect checks):
   runs. A model stored under another's name breaks these orders.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,10 @@ METRIC = "binary_crossentropy"
 WIDTHS = {"build_baseline": 16, "build_smaller": 4, "build_bigger": 512}
 L2_FACTOR, DROPOUT_RATE = 0.001, 0.5
 TRAIN_N, VAL_N, BATCH, EPOCHS, CAPACITY_EPOCHS = 2000, 2000, 256, 10, 6
+# optimizer="adam", as the notebook asks, trains at Adam's default rate; a schedule (the current
+# tutorial's InverseTimeDecay) counts from its initial rate. At 0.1 the effects still show, so
+# only this reading of the compile settings tells it apart (tfgrader mutate).
+LEARNING_RATE = 0.001
 MAX_NORM_RATIO = 0.85
 MAX_DROPOUT_GAP_RATIO = 0.6
 
@@ -173,12 +179,24 @@ def _expect_classifier(model, layers, name):
         expect_layers(model, layers)
         expect_input_shape(model, (NUM_WORDS,))
         expect_compiled(model, loss="binary_crossentropy", optimizer="adam", metric=METRIC)
+        rate = initial_learning_rate(model)
+        assert rate is not None and math.isclose(rate, LEARNING_RATE, rel_tol=1e-5), (
+            f"Adam is compiled with learning rate {rate if rate is None else format(rate, 'g')}; use "
+            f"optimizer=\"adam\", which trains at {LEARNING_RATE:g}.")
     except AssertionError as exc:
         raise AssertionError(f"`{name}()`: {exc}") from None
     if output_activation(model) != "sigmoid":
         assert "from_logits': True" in str(model.get_compile_config()["metrics"]), (
             f"`{name}()` gives logits, so its cross-entropy metric needs from_logits=True: "
             "metrics=[keras.metrics.BinaryCrossentropy(from_logits=True)].")
+
+
+def initial_learning_rate(model) -> float | None:
+    """The optimizer's learning rate, or a schedule's initial one."""
+    rate = model.optimizer.get_config().get("learning_rate")
+    if isinstance(rate, dict):
+        rate = rate.get("config", {}).get("initial_learning_rate")
+    return None if rate is None else float(rate)
 
 
 @check(points=3, public=True)
