@@ -49,4 +49,8 @@ SAMPLES = [
            (("test_results", '"dnn_model": dnn_model.evaluate(test_features, test_labels, verbose=0)',
              '"dnn_model": dnn_model.evaluate(train_features, train_labels, verbose=0)'),),
            frozenset({"test_results"})),
+    Sample("sgd_horsepower", "the horsepower line compiled with SGD where the notebook asks for Adam",
+           (("build_horsepower_model", "keras.optimizers.Adam(", "keras.optimizers.SGD("),),
+           # At learning rate 0.1 SGD fits the line as well (tfgrader mutate): only the compile settings tell.
+           frozenset({"architecture"})),
 ]
