@@ -497,10 +497,10 @@ def test_one_line_reduces_a_keras_layer_error_to_its_reason():
 
 
 @pytest.mark.parametrize("units, loss, reason", [
-    (9, "sparse_categorical_crossentropy", "InvalidArgumentError: Received a label value of 9 which is outside the "
-                                           "valid range of [0, 9)."),
-    (10, "mean_squared_error", "ValueError: Dimensions must be equal, but are 4 and 10 with input shapes: [4], "
-                               "[4,10]."),
+    # TensorFlow words the first one by the kernel it picks ("Received a label value of 9 which is
+    # outside the valid range of [0, 9)", or "indices[3] = 9 is not in [0, 9)"): the reason, either way.
+    (9, "sparse_categorical_crossentropy", "[0, 9)"),
+    (10, "mean_squared_error", "Dimensions must be equal, but are 4 and 10"),
 ])
 def test_one_line_cuts_tensorflow_graph_errors_to_the_reason(units, loss, reason):
     """Does a training error from TensorFlow's graph name its reason without the machine's paths or op names?"""
@@ -511,4 +511,7 @@ def test_one_line_cuts_tensorflow_graph_errors_to_the_reason(units, loss, reason
     with pytest.raises(Exception) as info:
         model.fit(np.zeros((4, 3)), np.array([0, 1, 2, 9]), batch_size=4, epochs=1, verbose=0)
     assert "File " in str(info.value) or "{{node" in str(info.value)
-    assert one_line(info.value) == reason
+    line = one_line(info.value)
+    assert line.startswith(f"{type(info.value).__name__}: ") and reason in line
+    for noise in ("File ", "site-packages", "{{node", "[Op:", "Label values", "Graph execution error"):
+        assert noise not in line, line
